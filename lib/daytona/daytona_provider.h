@@ -1,0 +1,153 @@
+// The Daytona cloud as a sandboxd Provider: sandboxes are Daytona sandboxes
+// labelled with sandboxd's id, driven over Daytona's REST API (DaytonaClient).
+// Built by server/ wiring through MakeDaytonaProviderFromEnv().
+#ifndef SANDBOXD_LIB_DAYTONA_DAYTONA_PROVIDER_H_
+#define SANDBOXD_LIB_DAYTONA_DAYTONA_PROVIDER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/common/clock.h"
+#include "lib/daytona/daytona_client.h"
+#include "lib/daytona/daytona_options.h"
+#include "lib/daytona/http_transport.h"
+#include "lib/daytona/output_follower.h"
+#include "lib/daytona/retry.h"
+#include "lib/provider/provider.h"
+
+namespace sandboxd::daytona {
+
+// Labels put on every sandbox; List and lookups filter on them.
+inline constexpr char kManagedByLabel[] = "managed-by";
+inline constexpr char kManagedByValue[] = "sandboxd";
+inline constexpr char kSandboxIdLabel[] = "sandboxd-id";
+
+// Thread-safe (Provider contract). Caches, per sandboxd id, the Daytona id,
+// the toolbox URL, the app's port and the signed preview URL; a cache miss
+// (e.g. after a restart) is filled from a lookup by label.
+class DaytonaProvider final : public Provider {
+ public:
+  DaytonaProvider(DaytonaOptions options,
+                  std::shared_ptr<HttpTransport> transport,
+                  std::shared_ptr<Sleeper> sleeper,
+                  std::shared_ptr<const Clock> clock,
+                  std::optional<uint64_t> jitter_seed = std::nullopt);
+
+  std::string_view name() const override { return "daytona"; }
+  absl::Status Provision(const ProvisionSpec& spec,
+                         const CallContext& ctx) override;
+  absl::Status Upload(std::string_view sandbox_id,
+                      const std::map<std::string, std::string>& files,
+                      const CallContext& ctx) override;
+  absl::Status InstallDependencies(std::string_view sandbox_id,
+                                   const scaffold::BuildPlan& plan,
+                                   const OutputSink& sink,
+                                   const CallContext& ctx) override;
+  absl::StatusOr<int> RunCommand(
+      std::string_view sandbox_id, const std::string& command,
+      const std::map<std::string, std::string>& environment,
+      const OutputSink& sink, const CallContext& ctx) override;
+  absl::Status StartApp(std::string_view sandbox_id,
+                        const scaffold::BuildPlan& plan, const OutputSink& sink,
+                        const CallContext& ctx) override;
+  absl::StatusOr<PreviewEndpoint> ResolvePreview(
+      std::string_view sandbox_id, const CallContext& ctx) override;
+  absl::Status Stop(std::string_view sandbox_id,
+                    const CallContext& ctx) override;
+  absl::Status Start(std::string_view sandbox_id,
+                     const CallContext& ctx) override;
+  absl::Status Destroy(std::string_view sandbox_id,
+                       const CallContext& ctx) override;
+  absl::StatusOr<std::vector<ProviderSandbox>> List(
+      const CallContext& ctx) override;
+
+ private:
+  struct CachedPreview {
+    std::string url;
+    absl::Time refresh_at;  // InfiniteFuture for public previews
+  };
+  struct SandboxRef {
+    std::string daytona_id;
+    std::string toolbox;  // DaytonaClient::ToolboxBase
+    int port = 0;
+    std::optional<CachedPreview> preview;
+  };
+
+  // daytona_provider.cc: lifecycle.
+  absl::StatusOr<SandboxRef> Lookup(std::string_view sandbox_id,
+                                    const CallContext& ctx);
+  absl::StatusOr<SandboxRef> Remember(std::string_view sandbox_id,
+                                      const SandboxDto& dto,
+                                      const CallContext& ctx);
+  void Forget(std::string_view sandbox_id);
+  void ForgetPreview(std::string_view sandbox_id);
+  absl::StatusOr<SandboxDto> WaitForState(SandboxDto current,
+                                          std::string_view target,
+                                          std::string_view operation,
+                                          const CallContext& ctx);
+  absl::Status WaitGone(const std::string& daytona_id, const CallContext& ctx,
+                        bool& gone);
+  CreateSandboxBody CreateBody(const ProvisionSpec& spec) const;
+  absl::Duration NextPoll(absl::Duration delay) const;
+
+  // daytona_commands.cc: toolbox sessions and previews.
+  struct Launched {
+    std::string session_id;
+    std::string cmd_id;
+  };
+  // Runs `step`; if it fails as toolbox calls do while the sandbox is not
+  // running, starts the sandbox (if it is not `started`) and runs it again.
+  absl::Status WithSandboxRunning(std::string_view sandbox_id,
+                                  const SandboxRef& ref, const CallContext& ctx,
+                                  const std::function<absl::Status()>& step);
+  absl::StatusOr<Launched> Launch(std::string_view sandbox_id,
+                                  const SandboxRef& ref,
+                                  const std::string& command,
+                                  const std::map<std::string, std::string>& env,
+                                  const CallContext& ctx);
+  // Follows `launched` until it exits (its exit code) or, with `ready`, until
+  // `ready` says true (nullopt).
+  absl::StatusOr<std::optional<int>> Follow(
+      const SandboxRef& ref, const Launched& launched, OutputFollower& output,
+      const std::function<absl::StatusOr<bool>()>& ready,
+      const CallContext& ctx);
+  absl::StatusOr<std::string> PreviewUrl(std::string_view sandbox_id,
+                                         const SandboxRef& ref,
+                                         const CallContext& ctx);
+  std::string ShellLine(const std::string& command,
+                        const std::map<std::string, std::string>& env) const;
+
+  const DaytonaOptions options_;
+  const std::shared_ptr<const Clock> clock_;
+  const std::shared_ptr<Retrier> retrier_;
+  DaytonaClient client_;
+  std::atomic<uint64_t> next_session_{0};
+  absl::Mutex mu_;
+  absl::flat_hash_map<std::string, SandboxRef> refs_ ABSL_GUARDED_BY(mu_);
+};
+
+// A provider on libcurl, the real sleeper and the system clock.
+// INVALID_ARGUMENT for invalid options (ValidateOptions).
+absl::StatusOr<std::unique_ptr<Provider>> MakeDaytonaProvider(
+    DaytonaOptions options);
+
+// MakeDaytonaProvider with options read from the process environment
+// (DAYTONA_API_KEY, DAYTONA_API_URL, DAYTONA_TARGET, DAYTONA_JWT_TOKEN,
+// DAYTONA_ORGANIZATION_ID, ...; see DaytonaOptionsFromEnv) over `defaults`.
+absl::StatusOr<std::unique_ptr<Provider>> MakeDaytonaProviderFromEnv(
+    DaytonaOptions defaults = DaytonaOptions());
+
+}  // namespace sandboxd::daytona
+
+#endif  // SANDBOXD_LIB_DAYTONA_DAYTONA_PROVIDER_H_
