@@ -125,6 +125,17 @@ class Provider {
   // Every sandbox this provider holds for sandboxd.
   virtual absl::StatusOr<std::vector<ProviderSandbox>> List(
       const CallContext& ctx) = 0;
+
+  // For providers whose previews go through sandboxd's own preview proxy
+  // (local): a connected socket to the running app, owned by the caller.
+  // NOT_FOUND for an unknown sandbox, FAILED_PRECONDITION if its app is not
+  // running, UNAVAILABLE if it does not accept yet. Blocks briefly.
+  // Providers whose preview URLs are reached directly (Daytona) keep this
+  // default.
+  virtual absl::StatusOr<int> DialApp(std::string_view sandbox_id) {
+    return absl::UnimplementedError(
+        "this provider's previews are not proxied by sandboxd");
+  }
 };
 
 }  // namespace sandboxd

@@ -1,0 +1,50 @@
+// Builds the bubblewrap command line for one sandboxed process (app, build
+// or dependency install). Pure; used by LocalProvider and its unit tests.
+// See /work/shared/reference/local-isolation.md §1 for why each flag is there.
+#ifndef SANDBOXD_LIB_LOCAL_BWRAP_COMMAND_H_
+#define SANDBOXD_LIB_LOCAL_BWRAP_COMMAND_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace sandboxd::local {
+
+// The uid/gid the sandboxed process sees inside its user namespace.
+inline constexpr int kSandboxInnerUid = 1000;
+
+struct BwrapSpec {
+  std::string bwrap_path = "/usr/bin/bwrap";
+  // Service-owned directory with the synthetic hosts, passwd, group and
+  // nsswitch.conf (and nsswitch-install.conf for install sandboxes).
+  std::string etc_dir;
+  // Host directory mounted read-write at /app (the only writable path).
+  std::string app_dir;
+  // If set, mounted read-only at /app/node_modules.
+  std::string node_modules_dir;
+  // Install sandboxes only: network shared with the host (for the npm
+  // registry), the host's resolv.conf and CA certificates, and the npm cache
+  // mounted read-write at /npm-cache.
+  bool install = false;
+  std::string npm_cache_dir;
+  std::string resolv_conf = "/etc/resolv.conf";
+  std::string ca_certs_dir = "/etc/ssl/certs";
+  uint64_t tmp_bytes = 256ull << 20;
+  int info_fd = 3;
+  std::map<std::string, std::string> environment;
+  std::string shell_command;  // run with /bin/sh -c
+};
+
+// The full argv, starting with spec.bwrap_path.
+std::vector<std::string> BuildBwrapArgv(const BwrapSpec& spec);
+
+// File contents of the synthetic /etc.
+std::string SyntheticPasswd();
+std::string SyntheticGroup();
+std::string SyntheticHosts();
+std::string SyntheticNsswitch(bool install);
+
+}  // namespace sandboxd::local
+
+#endif  // SANDBOXD_LIB_LOCAL_BWRAP_COMMAND_H_

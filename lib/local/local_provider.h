@@ -1,0 +1,168 @@
+// The local provider: isolated process sandboxes on this host (bubblewrap
+// namespaces, cgroup limits, a disk budget, no network at run time), the
+// embedded default Provider of sandboxd. See lib/local/README.md for the
+// layout on disk and what the host needs.
+//
+// Thread-safe: different sandboxes are driven concurrently; calls for one
+// sandbox are serialized by the caller (Provider contract). DialApp may be
+// called from any thread at any time (the preview proxy).
+#ifndef SANDBOXD_LIB_LOCAL_LOCAL_PROVIDER_H_
+#define SANDBOXD_LIB_LOCAL_LOCAL_PROVIDER_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "lib/local/cgroups.h"
+#include "lib/local/dependency_store.h"
+#include "lib/local/local_provider_options.h"
+#include "lib/local/netns_dialer.h"
+#include "lib/local/process_launcher.h"
+#include "lib/local/sandbox_process.h"
+#include "lib/local/sandbox_record.h"
+#include "lib/provider/provider.h"
+
+namespace sandboxd::local {
+
+// How a kill by the disk watchdog is reported (prefix of the reason).
+inline constexpr char kDiskBudgetExceeded[] = "disk budget exceeded";
+
+class LocalProvider final : public Provider {
+ public:
+  // Use MakeLocalProvider, which checks the host first.
+  LocalProvider(LocalProviderOptions options, CgroupHost cgroups,
+                std::unique_ptr<ProcessLauncher> launcher,
+                std::unique_ptr<NetnsDialer> dialer);
+  // Kills every sandbox process this instance started (files are kept).
+  ~LocalProvider() override;
+
+  // Creates the directories, the synthetic /etc and the store.
+  absl::Status Init();
+
+  std::string_view name() const override { return "local"; }
+  absl::Status Provision(const ProvisionSpec& spec,
+                         const CallContext& ctx) override;
+  // INVALID_ARGUMENT for a path that escapes the project, RESOURCE_EXHAUSTED
+  // past the disk budget.
+  absl::Status Upload(std::string_view sandbox_id,
+                      const std::map<std::string, std::string>& files,
+                      const CallContext& ctx) override;
+  // Logs "reusing installed dependencies <fp>" to `sink` when the store
+  // has them; otherwise runs plan.install_command in an install sandbox.
+  absl::Status InstallDependencies(std::string_view sandbox_id,
+                                   const scaffold::BuildPlan& plan,
+                                   const OutputSink& sink,
+                                   const CallContext& ctx) override;
+  // RESOURCE_EXHAUSTED if the command was killed for the disk budget,
+  // ABORTED if it was killed by Stop or Destroy.
+  absl::StatusOr<int> RunCommand(
+      std::string_view sandbox_id, const std::string& command,
+      const std::map<std::string, std::string>& environment,
+      const OutputSink& sink, const CallContext& ctx) override;
+  absl::Status StartApp(std::string_view sandbox_id,
+                        const scaffold::BuildPlan& plan, const OutputSink& sink,
+                        const CallContext& ctx) override;
+  absl::StatusOr<PreviewEndpoint> ResolvePreview(
+      std::string_view sandbox_id, const CallContext& ctx) override;
+  absl::Status Stop(std::string_view sandbox_id,
+                    const CallContext& ctx) override;
+  absl::Status Start(std::string_view sandbox_id,
+                     const CallContext& ctx) override;
+  absl::Status Destroy(std::string_view sandbox_id,
+                       const CallContext& ctx) override;
+  absl::StatusOr<std::vector<ProviderSandbox>> List(
+      const CallContext& ctx) override;
+
+  // A connected TCP socket (blocking, close-on-exec; the caller owns it) to
+  // the app's 127.0.0.1:<port> inside the sandbox's network namespace, for
+  // the preview proxy. NOT_FOUND for an unknown sandbox, FAILED_PRECONDITION
+  // if its app is not running, UNAVAILABLE if nothing listens yet. Blocks
+  // for at most ~1 s.
+  absl::StatusOr<int> DialApp(std::string_view sandbox_id) override;
+
+  // Where a sandbox's project files live on the host (tests, diagnostics).
+  std::string ProjectDir(std::string_view sandbox_id) const;
+  const LocalProviderOptions& options() const { return options_; }
+
+  // Runs `shell_command` in a throw-away sandbox (no cgroup) as the
+  // installer uid; used by MakeLocalProvider to prove bwrap works here.
+  absl::StatusOr<int> ProbeSandbox(const std::string& shell_command,
+                                   absl::Duration timeout);
+
+ private:
+  // One sandbox's state. Guarded by `mu`, except `cgroup` (immutable).
+  struct Sandbox {
+    absl::Mutex mu;
+    SandboxRecord record ABSL_GUARDED_BY(mu);
+    std::map<std::string, std::string> environment ABSL_GUARDED_BY(mu);
+    std::shared_ptr<SandboxProcess> app ABSL_GUARDED_BY(mu);
+    std::shared_ptr<SandboxProcess> command ABSL_GUARDED_BY(mu);
+    std::unique_ptr<SandboxCgroup> cgroup;
+  };
+  enum class Kind { kApp, kInstall };
+  struct SpawnRequest {
+    Kind kind = Kind::kApp;
+    std::string app_dir;
+    uid_t uid = 0;
+    std::string node_modules_dir;
+    std::string shell_command;
+    std::map<std::string, std::string> environment;
+    SandboxCgroup* cgroup = nullptr;  // null: no cgroup (probe only)
+  };
+
+  std::string SandboxDir(std::string_view sandbox_id) const;
+  std::unique_ptr<SandboxCgroup> CgroupFor(std::string_view sandbox_id) const;
+  CgroupLimits LimitsFor(scaffold::Mode mode) const;
+  absl::StatusOr<std::shared_ptr<Sandbox>> Find(std::string_view sandbox_id);
+  absl::Status SaveRecord(const SandboxRecord& record) const;
+  absl::StatusOr<uid_t> AllocateUid() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<std::shared_ptr<SandboxProcess>> Spawn(
+      const SpawnRequest& request, OutputSink sink, const CallContext& ctx);
+  // Runs to exit; `tail` gets the last output lines.
+  absl::StatusOr<int> RunToCompletion(Sandbox& sandbox,
+                                      const SpawnRequest& request,
+                                      const OutputSink& sink,
+                                      const CallContext& ctx,
+                                      std::string* tail);
+  std::string NodeModulesFor(Sandbox& sandbox);
+  // Runs the install command in an install sandbox on `staging`, which gets
+  // the project's package.json (and package-lock.json).
+  absl::Status InstallInto(Sandbox& sandbox, const std::string& staging,
+                           const std::string& install_command,
+                           const OutputSink& sink, const CallContext& ctx);
+  absl::Status WaitUntilServing(Sandbox& sandbox, SandboxProcess& app, int port,
+                                const CallContext& ctx);
+  std::string ExitReason(Sandbox& sandbox, const std::string& kill_reason,
+                         int code);
+  void KillProcesses(Sandbox& sandbox, const std::string& reason);
+  void WatchDisk();
+
+  const LocalProviderOptions options_;
+  const CgroupHost cgroups_;
+  std::unique_ptr<ProcessLauncher> launcher_;
+  std::unique_ptr<NetnsDialer> dialer_;
+  DependencyStore store_;
+
+  absl::Mutex mu_;
+  std::map<std::string, std::shared_ptr<Sandbox>, std::less<>> sandboxes_
+      ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread watchdog_;
+};
+
+// Checks the host (root, bubblewrap present and able to create a sandbox
+// with user namespaces, cgroups available) and builds a ready provider.
+// FAILED_PRECONDITION saying exactly what is missing: untrusted code never
+// runs unsandboxed.
+absl::StatusOr<std::unique_ptr<LocalProvider>> MakeLocalProvider(
+    LocalProviderOptions options);
+
+}  // namespace sandboxd::local
+
+#endif  // SANDBOXD_LIB_LOCAL_LOCAL_PROVIDER_H_

@@ -1,0 +1,56 @@
+// Configuration of the local provider (lib/local): where it keeps sandboxes,
+// the per-sandbox limits and the preview URL shape. Filled by server/main.cc
+// from flags; plain data.
+#ifndef SANDBOXD_LIB_LOCAL_LOCAL_PROVIDER_OPTIONS_H_
+#define SANDBOXD_LIB_LOCAL_LOCAL_PROVIDER_OPTIONS_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace sandboxd::local {
+
+// Resource limits of one sandbox.
+struct SandboxLimits {
+  uint64_t memory_bytes_dev = uint64_t{2} << 30;         // next dev
+  uint64_t memory_bytes_production = uint64_t{1} << 30;  // next build/start
+  int64_t pids = 512;
+  double cpus = 2.0;                         // CFS quota in CPUs
+  uint64_t tmp_bytes = uint64_t{256} << 20;  // tmpfs /tmp (charged to memory)
+  uint64_t disk_bytes = uint64_t{1} << 30;   // the project directory
+  uint64_t disk_entries = 200000;            // files and dirs in it
+};
+
+struct LocalProviderOptions {
+  // Everything the provider owns lives here, e.g. <--data_dir>/local. It and
+  // its ancestors must be traversable (o+x) by the sandbox uids.
+  std::string root_dir;
+  // The npm cache shared by install sandboxes (never mounted into an app).
+  // Empty: <root_dir>/npm-cache.
+  std::string npm_cache_dir;
+  SandboxLimits limits;
+  // Preview URL: http://{sandbox_id}.{preview_base_domain}:{preview_http_port}/
+  std::string preview_base_domain = "preview.localhost";
+  int preview_http_port = 8080;
+  // Sandboxes run as uid/gid uid_base+1+N (one per sandbox); uid_base itself
+  // runs the dependency installs. The range must be unused on the host and
+  // distinct for every provider instance sharing the machine.
+  uid_t uid_base = 200000;
+  uid_t uid_count = 10000;
+  // Name of the per-provider cgroup directory (v1: under each controller's
+  // hierarchy root; the cgroup2 mount gets the same name for cgroup.kill).
+  std::string cgroup_name = "sandboxd";
+  // Pure cgroup v2 hosts only: absolute path of the delegated directory that
+  // will hold the sandbox cgroups (see lib/local/README.md).
+  std::string cgroup_v2_parent;
+  std::string bwrap_path = "/usr/bin/bwrap";
+  // How often the disk watchdog measures running sandboxes' project dirs.
+  absl::Duration disk_check_interval = absl::Seconds(1);
+};
+
+}  // namespace sandboxd::local
+
+#endif  // SANDBOXD_LIB_LOCAL_LOCAL_PROVIDER_OPTIONS_H_

@@ -1,0 +1,330 @@
+// LocalProvider: running things in sandboxes (installs, commands, the app)
+// and reaching the app.
+#include <unistd.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/common/status_macros.h"
+#include "lib/local/bwrap_command.h"
+#include "lib/local/fs_util.h"
+#include "lib/local/http_probe.h"
+#include "lib/local/local_provider.h"
+
+namespace sandboxd::local {
+namespace {
+
+constexpr absl::Duration kSetupTimeout = absl::Seconds(30);
+constexpr absl::Duration kKillTimeout = absl::Seconds(10);
+constexpr size_t kErrorTailLines = 20;
+
+absl::Status DoneStatus(const CallContext& ctx, std::string_view what) {
+  return ctx.cancelled() ? absl::CancelledError(
+                               absl::StrCat(std::string(what), ": cancelled"))
+                         : absl::DeadlineExceededError(absl::StrCat(
+                               std::string(what), ": deadline exceeded"));
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<SandboxProcess>> LocalProvider::Spawn(
+    const SpawnRequest& request, OutputSink sink, const CallContext& ctx) {
+  BwrapSpec spec;
+  spec.bwrap_path = options_.bwrap_path;
+  spec.etc_dir = options_.root_dir + "/etc";
+  spec.app_dir = request.app_dir;
+  spec.node_modules_dir = request.node_modules_dir;
+  spec.install = request.kind == Kind::kInstall;
+  if (spec.install) spec.npm_cache_dir = options_.npm_cache_dir;
+  spec.tmp_bytes = options_.limits.tmp_bytes;
+  spec.environment = request.environment;
+  spec.shell_command = request.shell_command;
+
+  std::vector<UniqueFd> cgroup_fds;
+  if (request.cgroup != nullptr) {
+    ASSIGN_OR_RETURN(cgroup_fds, request.cgroup->OpenProcsFds());
+  }
+  LaunchSpec launch;
+  launch.argv = BuildBwrapArgv(spec);
+  if (::geteuid() == 0) launch.uid = request.uid;
+  for (const UniqueFd& fd : cgroup_fds)
+    launch.cgroup_procs_fds.push_back(fd.get());
+  // One file can never outgrow the budget, even between two watchdog runs.
+  if (request.kind == Kind::kApp) {
+    launch.max_file_bytes = options_.limits.disk_bytes;
+  }
+  ASSIGN_OR_RETURN(LaunchedProcess launched, launcher_->Launch(launch));
+  ASSIGN_OR_RETURN(std::unique_ptr<SandboxProcess> process,
+                   SandboxProcess::Adopt(
+                       std::move(launched), std::move(sink),
+                       std::min(ctx.deadline(), absl::Now() + kSetupTimeout)));
+  return std::shared_ptr<SandboxProcess>(std::move(process));
+}
+
+std::string LocalProvider::ExitReason(Sandbox& sandbox,
+                                      const std::string& kill_reason,
+                                      int code) {
+  if (!kill_reason.empty()) return kill_reason;
+  if (code == 128 + 9 && sandbox.cgroup->OomKills() > 0) {
+    absl::MutexLock lock(&sandbox.mu);
+    return absl::StrCat("killed by the memory limit (",
+                        LimitsFor(sandbox.record.mode).memory_bytes >> 20,
+                        " MiB)");
+  }
+  return absl::StrCat("exit code ", code);
+}
+
+absl::StatusOr<int> LocalProvider::RunToCompletion(Sandbox& sandbox,
+                                                   const SpawnRequest& request,
+                                                   const OutputSink& sink,
+                                                   const CallContext& ctx,
+                                                   std::string* tail) {
+  ASSIGN_OR_RETURN(std::shared_ptr<SandboxProcess> process,
+                   Spawn(request, sink, ctx));
+  {
+    absl::MutexLock lock(&sandbox.mu);
+    sandbox.command = process;
+  }
+  std::optional<int> code = process->Wait(ctx);
+  if (!code.has_value()) {
+    process->Kill("deadline");
+    process->Wait(CallContext(absl::Now() + kKillTimeout));
+  }
+  {
+    absl::MutexLock lock(&sandbox.mu);
+    sandbox.command.reset();
+  }
+  if (tail != nullptr) *tail = process->Tail(kErrorTailLines);
+  if (!code.has_value()) return DoneStatus(ctx, "local: command");
+  std::string killed = process->kill_reason();
+  if (killed.starts_with(kDiskBudgetExceeded)) {
+    return absl::ResourceExhaustedError("local: " + killed);
+  }
+  if (!killed.empty()) {
+    return absl::AbortedError("local: command killed: " + killed);
+  }
+  return *code;
+}
+
+std::string LocalProvider::NodeModulesFor(Sandbox& sandbox) {
+  std::string fingerprint;
+  {
+    absl::MutexLock lock(&sandbox.mu);
+    fingerprint = sandbox.record.dependency_fingerprint;
+  }
+  if (fingerprint.empty() || !store_.Has(fingerprint)) return "";
+  return store_.NodeModulesDir(fingerprint);
+}
+
+absl::Status LocalProvider::InstallInto(Sandbox& sandbox,
+                                        const std::string& staging,
+                                        const std::string& install_command,
+                                        const OutputSink& sink,
+                                        const CallContext& ctx) {
+  const uid_t installer = options_.uid_base;
+  std::string project;
+  {
+    absl::MutexLock lock(&sandbox.mu);
+    project = ProjectDir(sandbox.record.sandbox_id);
+  }
+  // Only the manifest (and lock file) travel: an .npmrc from the generated
+  // project could point npm at another registry.
+  for (const std::string name : {"package.json", "package-lock.json"}) {
+    absl::StatusOr<std::string> content =
+        ReadSmallFile(absl::StrCat(project, "/", name));
+    if (absl::IsNotFound(content.status()) && name != "package.json") continue;
+    if (!content.ok()) return Annotate(content.status(), "local: install");
+    RETURN_IF_ERROR(
+        WriteFileNoFollow(staging, name, *content, installer, installer));
+  }
+  SpawnRequest request;
+  request.kind = Kind::kInstall;
+  request.app_dir = staging;
+  request.uid = installer;
+  request.shell_command = install_command;
+  request.cgroup = sandbox.cgroup.get();
+  std::string tail;
+  ASSIGN_OR_RETURN(int code,
+                   RunToCompletion(sandbox, request, sink, ctx, &tail));
+  if (code != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("dependency install failed (",
+                     ExitReason(sandbox, "", code), "):\n", tail));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status LocalProvider::InstallDependencies(std::string_view sandbox_id,
+                                                const scaffold::BuildPlan& plan,
+                                                const OutputSink& sink,
+                                                const CallContext& ctx) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sandbox, Find(sandbox_id));
+  const std::string& fingerprint = plan.dependency_fingerprint;
+  RETURN_IF_ERROR(Annotate(ValidateFingerprint(fingerprint), "local: plan"));
+  if (plan.install_command.empty()) {
+    return absl::InvalidArgumentError("local: plan.install_command is empty");
+  }
+  auto log = [&sink](const std::string& line) {
+    if (sink) sink(OutputStream::kStdout, line);
+  };
+  if (store_.Has(fingerprint)) {
+    log(absl::StrCat("reusing installed dependencies ", fingerprint));
+  } else {
+    log(absl::StrCat("installing dependencies ", fingerprint));
+    const absl::Time start = absl::Now();
+    auto install = [&](const std::string& staging) {
+      return InstallInto(*sandbox, staging, plan.install_command, sink, ctx);
+    };
+    ASSIGN_OR_RETURN(bool installed, store_.Ensure(fingerprint, install, ctx));
+    log(installed
+            ? absl::StrCat("installed dependencies ", fingerprint, " in ",
+                           absl::FormatDuration(absl::Trunc(
+                               absl::Now() - start, absl::Milliseconds(100))))
+            : absl::StrCat("reusing installed dependencies ", fingerprint,
+                           " (installed meanwhile by another sandbox)"));
+  }
+  SandboxRecord record;
+  {
+    absl::MutexLock lock(&sandbox->mu);
+    sandbox->record.dependency_fingerprint = fingerprint;
+    record = sandbox->record;
+  }
+  return SaveRecord(record);
+}
+
+absl::StatusOr<int> LocalProvider::RunCommand(
+    std::string_view sandbox_id, const std::string& command,
+    const std::map<std::string, std::string>& environment,
+    const OutputSink& sink, const CallContext& ctx) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sandbox, Find(sandbox_id));
+  SpawnRequest request;
+  request.app_dir = ProjectDir(sandbox_id);
+  request.node_modules_dir = NodeModulesFor(*sandbox);
+  request.shell_command = command;
+  request.cgroup = sandbox->cgroup.get();
+  {
+    absl::MutexLock lock(&sandbox->mu);
+    request.uid = sandbox->record.uid;
+    request.environment = sandbox->environment;
+  }
+  for (const auto& [name, value] : environment)
+    request.environment[name] = value;
+  return RunToCompletion(*sandbox, request, sink, ctx, nullptr);
+}
+
+absl::Status LocalProvider::StartApp(std::string_view sandbox_id,
+                                     const scaffold::BuildPlan& plan,
+                                     const OutputSink& sink,
+                                     const CallContext& ctx) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sandbox, Find(sandbox_id));
+  SpawnRequest request;
+  request.app_dir = ProjectDir(sandbox_id);
+  request.node_modules_dir = NodeModulesFor(*sandbox);
+  request.shell_command = plan.start_command;
+  request.cgroup = sandbox->cgroup.get();
+  {
+    absl::MutexLock lock(&sandbox->mu);
+    if (sandbox->app != nullptr && !sandbox->app->Exited()) {
+      return absl::OkStatus();
+    }
+    request.uid = sandbox->record.uid;
+    request.environment = sandbox->environment;
+  }
+  for (const auto& [name, value] : plan.environment) {
+    request.environment[name] = value;
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<SandboxProcess> app,
+                   Spawn(request, sink, ctx));
+  SandboxRecord record;
+  {
+    absl::MutexLock lock(&sandbox->mu);
+    sandbox->app = app;
+    sandbox->record.state = SandboxRecord::State::kRunning;
+    sandbox->record.port = plan.port;
+    sandbox->record.detail.clear();
+    record = sandbox->record;
+  }
+  RETURN_IF_ERROR(SaveRecord(record));
+  absl::Status serving = WaitUntilServing(*sandbox, *app, plan.port, ctx);
+  // The caller's sink is only valid during this call.
+  app->SetSink(nullptr);
+  if (serving.ok()) return serving;
+  app->Kill("the app did not start");
+  app->Wait(CallContext(absl::Now() + kKillTimeout));
+  {
+    absl::MutexLock lock(&sandbox->mu);
+    if (sandbox->app == app) sandbox->app.reset();
+    sandbox->record.state = SandboxRecord::State::kFailed;
+    sandbox->record.detail = std::string(serving.message());
+    record = sandbox->record;
+  }
+  SaveRecord(record).IgnoreError();
+  return serving;
+}
+
+absl::Status LocalProvider::WaitUntilServing(Sandbox& sandbox,
+                                             SandboxProcess& app, int port,
+                                             const CallContext& ctx) {
+  const std::string host = absl::StrCat("127.0.0.1:", port);
+  std::string last = "no answer yet";
+  while (true) {
+    if (app.Exited()) {
+      int code = app.Wait(ctx).value_or(-1);
+      return absl::FailedPreconditionError(
+          absl::StrCat("the app exited before answering on port ", port, " (",
+                       ExitReason(sandbox, app.kill_reason(), code), "):\n",
+                       app.Tail(kErrorTailLines)));
+    }
+    absl::StatusOr<UniqueFd> fd =
+        dialer_->Dial(app.netns_fd(), port, absl::Seconds(1));
+    if (fd.ok()) {
+      // The first request in DEV mode compiles the page: allow it time.
+      absl::StatusOr<HttpResponse> response =
+          HttpGet(fd->get(), host, "/",
+                  std::max(absl::Seconds(1), ctx.deadline() - absl::Now()));
+      if (response.ok() && response->status == 200) return absl::OkStatus();
+      last = response.ok() ? absl::StrCat("HTTP ", response->status)
+                           : std::string(response.status().message());
+    } else {
+      last = std::string(fd.status().message());
+    }
+    if (!ctx.SleepFor(absl::Milliseconds(200))) {
+      absl::Status done = DoneStatus(ctx, "local: start app");
+      return absl::Status(done.code(),
+                          absl::StrCat(done.message(), " (last probe: ", last,
+                                       "):\n", app.Tail(kErrorTailLines)));
+    }
+  }
+}
+
+absl::StatusOr<int> LocalProvider::DialApp(std::string_view sandbox_id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sandbox, Find(sandbox_id));
+  std::shared_ptr<SandboxProcess> app;
+  int port;
+  {
+    absl::MutexLock lock(&sandbox->mu);
+    app = sandbox->app;
+    port = sandbox->record.port;
+  }
+  if (app == nullptr || app->Exited() || app->netns_fd() < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("local: the app of sandbox ", std::string(sandbox_id),
+                     " is not running"));
+  }
+  ASSIGN_OR_RETURN(UniqueFd fd,
+                   dialer_->Dial(app->netns_fd(), port, absl::Seconds(1)));
+  return fd.release();
+}
+
+absl::StatusOr<PreviewEndpoint> LocalProvider::ResolvePreview(
+    std::string_view sandbox_id, const CallContext& ctx) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sandbox, Find(sandbox_id));
+  PreviewEndpoint endpoint;
+  endpoint.url = absl::StrCat("http://", std::string(sandbox_id), ".",
+                              options_.preview_base_domain, ":",
+                              options_.preview_http_port, "/");
+  return endpoint;
+}
+
+}  // namespace sandboxd::local
