@@ -1,0 +1,35 @@
+#include "server/providers.h"
+
+#include "absl/strings/str_cat.h"
+#include "lib/common/status_macros.h"
+#include "lib/daytona/daytona_provider.h"
+#include "lib/local/local_provider.h"
+
+namespace sandboxd {
+
+absl::StatusOr<std::unique_ptr<Provider>> MakeProvider(
+    const ProviderConfig& config) {
+  if (config.name == "daytona") {
+    absl::StatusOr<std::unique_ptr<Provider>> provider =
+        daytona::MakeDaytonaProviderFromEnv();
+    if (!provider.ok()) return Annotate(provider.status(), "--provider=daytona");
+    return provider;
+  }
+  if (config.name == "local") {
+    local::LocalProviderOptions options;
+    options.root_dir = config.data_dir + "/local";
+    options.preview_base_domain = config.preview_domain;
+    options.preview_http_port = config.http_port;
+    absl::StatusOr<std::unique_ptr<local::LocalProvider>> provider =
+        local::MakeLocalProvider(options);
+    // FAILED_PRECONDITION (the host cannot isolate) keeps sandboxd up
+    // without a provider: untrusted code never runs unsandboxed.
+    if (!provider.ok()) return Annotate(provider.status(), "--provider=local");
+    return std::unique_ptr<Provider>(*std::move(provider));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--provider: unknown provider \"", config.name,
+      "\"; use local or daytona"));
+}
+
+}  // namespace sandboxd

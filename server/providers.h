@@ -1,0 +1,27 @@
+// Builds the Provider that --provider names. main.cc calls it once.
+#ifndef SANDBOXD_SERVER_PROVIDERS_H_
+#define SANDBOXD_SERVER_PROVIDERS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "lib/provider/provider.h"
+
+namespace sandboxd {
+
+struct ProviderConfig {
+  std::string name;      // "local" or "daytona"
+  std::string data_dir;  // sandboxd's --data_dir
+  int http_port = 0;     // the HTTP front's port, for local preview URLs
+  std::string preview_domain = "preview.localhost";
+};
+
+// INVALID_ARGUMENT for an unknown name; FAILED_PRECONDITION (saying what is
+// missing) when the provider cannot run on this host or is not configured.
+absl::StatusOr<std::unique_ptr<Provider>> MakeProvider(
+    const ProviderConfig& config);
+
+}  // namespace sandboxd
+
+#endif  // SANDBOXD_SERVER_PROVIDERS_H_

@@ -1,0 +1,246 @@
+#include "server/sandbox_service.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/synchronization/mutex.h"
+#include "server/status_bridge.h"
+
+namespace sandboxd {
+namespace {
+
+using ::sandbox::v1::CreateSandboxRequest;
+using ::sandbox::v1::CreateSandboxResponse;
+using ::sandbox::v1::Sandbox;
+
+bool Settled(const Sandbox& sandbox) {
+  switch (sandbox.status()) {
+    case sandbox::v1::SANDBOX_STATUS_PENDING:
+    case sandbox::v1::SANDBOX_STATUS_BUILDING:
+      return false;
+    default:
+      return true;
+  }
+}
+
+void Fill(const Sandbox& sandbox, CreateSandboxResponse* response) {
+  response->set_success(sandbox.status() != sandbox::v1::SANDBOX_STATUS_FAILED &&
+                        sandbox.status() != sandbox::v1::SANDBOX_STATUS_DELETED &&
+                        sandbox.status() != sandbox::v1::SANDBOX_STATUS_DELETING);
+  response->set_sandbox_id(sandbox.sandbox_id());
+  response->set_preview_url(sandbox.preview_url());
+  *response->mutable_sandbox() = sandbox;
+}
+
+// Create with wait_until_ready: waits for the build to settle without
+// holding a thread, woken by the EventLog. Owns itself through `self_`
+// until OnDone; wake-ups hold weak references.
+class CreateReactor final : public grpc::ServerUnaryReactor,
+                            public std::enable_shared_from_this<CreateReactor> {
+ public:
+  CreateReactor(SandboxManager* manager, ThreadPool* pool, Caller caller,
+                CreateSandboxResponse* response)
+      : manager_(manager),
+        pool_(pool),
+        caller_(std::move(caller)),
+        response_(response) {}
+
+  void Start(std::shared_ptr<CreateReactor> self,
+             const CreateSandboxRequest* request) {
+    self_ = std::move(self);
+    pool_->Post([this, request, keep = self_] {
+      absl::StatusOr<Sandbox> created = manager_->Create(caller_, *request);
+      absl::MutexLock lock(&mu_);
+      if (!created.ok()) {
+        FinishLocked(ToGrpcStatus(created.status()));
+        return;
+      }
+      Fill(*created, response_);
+      sandbox_id_ = created->sandbox_id();
+      if (!request->wait_until_ready() || Settled(*created)) {
+        FinishLocked(grpc::Status::OK);
+        return;
+      }
+      WaitLocked(created->last_event_sequence());
+    });
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    // The deadline passed or the client left: answer with what we have.
+    FinishLocked(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                              "the sandbox did not settle before the call "
+                              "ended; follow it with WatchBuild"));
+  }
+  void OnDone() override { self_.reset(); }
+
+ private:
+  void WaitLocked(int64_t after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::weak_ptr<CreateReactor> weak = weak_from_this();
+    ThreadPool* pool = pool_;
+    wait_handle_ = manager_->events().Wait(sandbox_id_, after, [weak, pool] {
+      // Off the notifier thread: Check reads the store.
+      pool->Post([weak] {
+        if (auto self = weak.lock()) self->Check();
+      });
+    });
+  }
+
+  void Check() {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;
+    absl::StatusOr<Sandbox> sandbox = manager_->Peek(caller_, sandbox_id_);
+    if (!sandbox.ok()) {
+      FinishLocked(ToGrpcStatus(sandbox.status()));
+      return;
+    }
+    if (Settled(*sandbox) || !manager_->events().IsActive(sandbox_id_)) {
+      Fill(*sandbox, response_);
+      FinishLocked(grpc::Status::OK);
+      return;
+    }
+    WaitLocked(sandbox->last_event_sequence());
+  }
+
+  void FinishLocked(const grpc::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    if (wait_handle_ != 0) manager_->events().CancelWait(sandbox_id_, wait_handle_);
+    Finish(status);
+  }
+
+  SandboxManager* const manager_;
+  ThreadPool* const pool_;
+  const Caller caller_;
+  CreateSandboxResponse* const response_;
+  std::shared_ptr<CreateReactor> self_;
+
+  absl::Mutex mu_;
+  std::string sandbox_id_ ABSL_GUARDED_BY(mu_);
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t wait_handle_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace
+
+CallerResolver AnonymousCallers() {
+  return [](const grpc::CallbackServerContext&) -> absl::StatusOr<Caller> {
+    return Caller{.owner = "anonymous", .admin = false};
+  };
+}
+
+SandboxService::SandboxService(SandboxManager* manager, CallerResolver callers,
+                               WatchRegistry* watches, int blocking_threads)
+    : manager_(manager),
+      callers_(std::move(callers)),
+      watches_(watches),
+      blocking_(blocking_threads) {}
+
+grpc::ServerUnaryReactor* SandboxService::Create(
+    grpc::CallbackServerContext* context, const CreateSandboxRequest* request,
+    CreateSandboxResponse* response) {
+  absl::StatusOr<Caller> caller = callers_(*context);
+  if (!caller.ok()) {
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  auto reactor = std::make_shared<CreateReactor>(manager_, &blocking_,
+                                                 *std::move(caller), response);
+  reactor->Start(reactor, request);
+  return reactor.get();
+}
+
+grpc::ServerUnaryReactor* SandboxService::Get(
+    grpc::CallbackServerContext* context,
+    const sandbox::v1::GetSandboxRequest* request,
+    sandbox::v1::GetSandboxResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller = callers_(*context);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  absl::StatusOr<Sandbox> sandbox = manager_->Get(*caller, request->sandbox_id());
+  if (!sandbox.ok()) {
+    reactor->Finish(ToGrpcStatus(sandbox.status()));
+    return reactor;
+  }
+  response->set_success(true);
+  *response->mutable_sandbox() = *std::move(sandbox);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SandboxService::Delete(
+    grpc::CallbackServerContext* context,
+    const sandbox::v1::DeleteSandboxRequest* request,
+    sandbox::v1::DeleteSandboxResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller = callers_(*context);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  blocking_.Post([this, reactor, request, response, caller = *caller] {
+    absl::StatusOr<std::string> message =
+        manager_->Delete(caller, request->sandbox_id());
+    if (!message.ok()) {
+      reactor->Finish(ToGrpcStatus(message.status()));
+      return;
+    }
+    response->set_success(true);
+    response->set_message(*message);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SandboxService::List(
+    grpc::CallbackServerContext* context,
+    const sandbox::v1::ListSandboxesRequest* request,
+    sandbox::v1::ListSandboxesResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller = callers_(*context);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  absl::StatusOr<sandbox::v1::ListSandboxesResponse> page =
+      manager_->List(*caller, *request);
+  if (!page.ok()) {
+    reactor->Finish(ToGrpcStatus(page.status()));
+    return reactor;
+  }
+  *response = *std::move(page);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerWriteReactor<sandbox::v1::BuildEvent>* SandboxService::WatchBuild(
+    grpc::CallbackServerContext* context,
+    const sandbox::v1::WatchBuildRequest* request) {
+  absl::StatusOr<Caller> caller = callers_(*context);
+  absl::Status visible = caller.ok() ? manager_->CheckVisible(
+                                           *caller, request->sandbox_id())
+                                     : caller.status();
+  if (visible.ok() && request->after_sequence() < 0) {
+    visible = absl::InvalidArgumentError("after_sequence: must not be negative");
+  }
+  auto reactor = std::make_shared<WatchReactor>(
+      &manager_->events(), watches_, request->sandbox_id(),
+      request->after_sequence());
+  // The registry owns every reactor until its OnDone, failed ones included.
+  watches_->Add(reactor);
+  if (!visible.ok()) {
+    reactor->Fail(ToGrpcStatus(visible));
+  } else if (watches_->draining()) {
+    reactor->Drain();
+  } else {
+    reactor->Begin();
+  }
+  return reactor.get();
+}
+
+}  // namespace sandboxd

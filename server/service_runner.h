@@ -1,0 +1,54 @@
+// Runs sandboxd until SIGTERM/SIGINT: opens the store, builds the provider,
+// the manager and the servers, reconciles, serves, drains. Shared by the
+// sandboxd binary (server/main.cc) and the fake-provider test build
+// (tests/integration/), which differ only in their provider.
+#ifndef SANDBOXD_SERVER_SERVICE_RUNNER_H_
+#define SANDBOXD_SERVER_SERVICE_RUNNER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "lib/provider/provider.h"
+
+namespace sandboxd {
+
+struct ServiceConfig {
+  std::string grpc_addr = "127.0.0.1:50051";
+  std::string http_addr = "127.0.0.1:8080";
+  std::string data_dir = "sandboxd-data";
+  std::string provider = "local";
+  std::string preview_domain = "preview.localhost";
+  int build_workers = 2;
+  int max_queued_builds = 1000;
+  size_t max_upload_bytes = 100 * 1024 * 1024;
+  absl::Duration drain_timeout = absl::Seconds(20);
+  absl::Duration reconcile_interval = absl::Minutes(2);
+  bool log_rpcs = true;
+  // Authentication (see server/auth_setup.h).
+  bool insecure_no_auth = false;
+  std::string auth_alg = "HS256";
+  std::string auth_key_file;   // HS256 secret or RS256/ES256 public key PEM
+  std::string auth_jwks_file;  // RS256/ES256 keys selected by `kid`
+  std::string auth_issuer = "sandboxd";
+  std::string auth_audience = "sandboxd";
+};
+
+// The service's flags (defined in service_flags.cc), read after
+// absl::ParseCommandLine.
+ServiceConfig ServiceConfigFromFlags();
+
+// Makes the provider once the data directory exists. A FAILED_PRECONDITION
+// starts sandboxd without a provider (reads work, Create says why it cannot);
+// any other error stops start-up.
+using ProviderFactory =
+    std::function<absl::StatusOr<std::unique_ptr<Provider>>(const ServiceConfig&)>;
+
+// Blocks until SIGTERM or SIGINT, then drains. Returns the exit code.
+int RunService(const ServiceConfig& config, const ProviderFactory& providers);
+
+}  // namespace sandboxd
+
+#endif  // SANDBOXD_SERVER_SERVICE_RUNNER_H_
