@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
         .name = c.provider,
         .data_dir = c.data_dir,
         .http_port = http_port,
-        .preview_domain = c.preview_domain});
+        .preview_domain = c.preview_domain,
+        .npm_cache_dir = c.local_npm_cache});
   });
 }

@@ -20,6 +20,7 @@ absl::StatusOr<std::unique_ptr<Provider>> MakeProvider(
     options.root_dir = config.data_dir + "/local";
     options.preview_base_domain = config.preview_domain;
     options.preview_http_port = config.http_port;
+    options.npm_cache_dir = config.npm_cache_dir;
     absl::StatusOr<std::unique_ptr<local::LocalProvider>> provider =
         local::MakeLocalProvider(options);
     // FAILED_PRECONDITION (the host cannot isolate) keeps sandboxd up

@@ -15,6 +15,7 @@ struct ProviderConfig {
   std::string data_dir;  // sandboxd's --data_dir
   int http_port = 0;     // the HTTP front's port, for local preview URLs
   std::string preview_domain = "preview.localhost";
+  std::string npm_cache_dir;  // local: empty means under data_dir
 };
 
 // INVALID_ARGUMENT for an unknown name; FAILED_PRECONDITION (saying what is

@@ -22,6 +22,13 @@ ABSL_FLAG(absl::Duration, drain_timeout, absl::Seconds(20),
           "On SIGTERM/SIGINT, how long in-flight calls get to finish");
 ABSL_FLAG(absl::Duration, reconcile_interval, absl::Minutes(2),
           "How often the store is reconciled with the provider");
+ABSL_FLAG(absl::Duration, reap_interval, absl::Seconds(15),
+          "How often idle sandboxes are looked for (and stopped)");
+ABSL_FLAG(absl::Duration, min_idle_timeout, absl::Minutes(1),
+          "Smallest idle_timeout a Create may ask for");
+ABSL_FLAG(std::string, local_npm_cache, "",
+          "npm cache shared by the local provider's install sandboxes "
+          "(default DATA_DIR/local/npm-cache)");
 ABSL_FLAG(bool, log_rpcs, true, "Write one JSON log line per RPC to stderr");
 ABSL_FLAG(bool, insecure_no_auth, false,
           "Accept calls without a token (every caller is one anonymous owner); "
@@ -52,6 +59,9 @@ ServiceConfig ServiceConfigFromFlags() {
       size_t{1024} * 1024 * static_cast<size_t>(absl::GetFlag(FLAGS_max_upload_mb));
   config.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   config.reconcile_interval = absl::GetFlag(FLAGS_reconcile_interval);
+  config.reap_interval = absl::GetFlag(FLAGS_reap_interval);
+  config.min_idle_timeout = absl::GetFlag(FLAGS_min_idle_timeout);
+  config.local_npm_cache = absl::GetFlag(FLAGS_local_npm_cache);
   config.log_rpcs = absl::GetFlag(FLAGS_log_rpcs);
   config.insecure_no_auth = absl::GetFlag(FLAGS_insecure_no_auth);
   config.auth_alg = absl::GetFlag(FLAGS_auth_alg);

@@ -66,6 +66,8 @@ int RunService(const ServiceConfig& config, const ProviderFactory& providers) {
   manager_options.build_workers = config.build_workers;
   manager_options.max_queued_builds = config.max_queued_builds;
   manager_options.reconcile_interval = config.reconcile_interval;
+  manager_options.reap_interval = config.reap_interval;
+  manager_options.limits.min_idle_timeout = config.min_idle_timeout;
   manager_options.scaffold_limits.max_total_bytes = config.max_upload_bytes;
   SandboxManager manager(store->get(), provider.ok() ? provider->get() : nullptr,
                          MakeSystemClock(), &metrics, manager_options);

@@ -26,6 +26,9 @@ struct ServiceConfig {
   size_t max_upload_bytes = 100 * 1024 * 1024;
   absl::Duration drain_timeout = absl::Seconds(20);
   absl::Duration reconcile_interval = absl::Minutes(2);
+  absl::Duration reap_interval = absl::Seconds(15);
+  absl::Duration min_idle_timeout = absl::Minutes(1);
+  std::string local_npm_cache;  // empty: DATA_DIR/local/npm-cache
   bool log_rpcs = true;
   // Authentication (see server/auth_setup.h).
   bool insecure_no_auth = false;
