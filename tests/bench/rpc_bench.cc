@@ -19,6 +19,7 @@
 #include "sandbox/v1/sandbox.grpc.pb.h"
 #include "server/sandboxd_server.h"
 #include "tests/lib/core/core_test_env.h"
+#include "tests/server/server_test_env.h"
 
 ABSL_FLAG(int, seconds, 3, "Seconds per measurement");
 ABSL_FLAG(int, rounds, 3, "Interleaved rounds (medians are reported)");
@@ -109,6 +110,52 @@ Result Measure(int port, bool list, const std::string& id) {
   return r;
 }
 
+// A build whose install prints `lines` lines, followed by `watchers`
+// WatchBuild streams: seconds from releasing the build to READY.
+double TimeBuildWithWatchers(int watchers, int lines) {
+  ServerTestEnv env;
+  FakeProvider::Step noisy;
+  for (int i = 0; i < lines; ++i) {
+    noisy.output.emplace_back(OutputStream::kStdout,
+                              "npm line " + std::to_string(i) + std::string(80, '.'));
+  }
+  env.core().provider().SetDefault(FakeProvider::Call::kInstall, noisy);
+  env.core().provider().Hold(FakeProvider::Call::kProvision);
+  sandbox::v1::CreateSandboxResponse created;
+  grpc::ClientContext create_context;
+  (void)env.stub().Create(&create_context, FrontendRequest(), &created);
+  env.core().provider().AwaitHeld(FakeProvider::Call::kProvision, 1);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<grpc::ClientReader<sandbox::v1::BuildEvent>>> readers;
+  std::vector<std::thread> drains;
+  std::atomic<int> finished{0};
+  // Readers on a few threads, each draining many streams round-robin.
+  sandbox::v1::WatchBuildRequest request;
+  request.set_sandbox_id(created.sandbox_id());
+  for (int i = 0; i < watchers; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    readers.push_back(env.stub().WatchBuild(contexts.back().get(), request));
+  }
+  const int reader_threads = std::min(watchers, 8);
+  for (int t = 0; t < reader_threads; ++t) {
+    drains.emplace_back([&, t] {
+      sandbox::v1::BuildEvent event;
+      for (int i = t; i < watchers; i += reader_threads) {
+        while (readers[i]->Read(&event)) {
+        }
+        (void)readers[i]->Finish();
+        ++finished;
+      }
+    });
+  }
+  absl::Time start = absl::Now();
+  env.core().provider().Release(FakeProvider::Call::kProvision);
+  env.core().AwaitSettled(created.sandbox_id());
+  double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  for (auto& d : drains) d.join();
+  return seconds;
+}
+
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -169,6 +216,17 @@ int Run() {
   }
   (*sandboxd)->Drain(absl::Seconds(1));
   bare_server->Shutdown();
+
+  // One build with 2,000 log lines, with 0 and with 1,000 watchers.
+  std::vector<double> alone, watched;
+  for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
+    alone.push_back(TimeBuildWithWatchers(0, 2000));
+    watched.push_back(TimeBuildWithWatchers(1000, 2000));
+    std::printf("  build of 2000 log lines, round %d: %.3f s alone, %.3f s with 1000 watchers\n",
+                round + 1, alone.back(), watched.back());
+  }
+  std::printf("Build with 1000 watchers: median %.3f s vs %.3f s alone (ratio %.2f)\n",
+              Median(watched), Median(alone), Median(watched) / Median(alone));
   return 0;
 }
 
