@@ -33,8 +33,9 @@ struct HttpServerOptions {
   // the body is read (on every route, takeover ones included), and while a
   // chunked body is read (takeover handlers frame bodies themselves).
   uint64_t max_body_bytes = 100ull * 1024 * 1024;
-  // The whole header must arrive within it; then each body read must make
-  // progress within it. Beyond: 408 and close.
+  // A new connection must start its request within it, the whole header
+  // must then arrive within it, and each body read must make progress within
+  // it. Beyond: 408 and close.
   absl::Duration read_timeout = absl::Seconds(30);
   // Each write of a response or of a stream's batch of chunks; beyond: close.
   absl::Duration write_timeout = absl::Seconds(30);
