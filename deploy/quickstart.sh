@@ -25,7 +25,7 @@ PACKAGES=(
   libboost1.81-dev libsqlite3-dev libssl-dev libjwt-dev
   bubblewrap golang-github-gogo-googleapis-dev
   clang libclang-rt-14-dev
-  curl procps iproute2
+  curl procps iproute2 chromium
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
