@@ -23,7 +23,7 @@ PACKAGES=(
   libabsl-dev libcurl4-openssl-dev rapidjson-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost1.81-dev libsqlite3-dev libssl-dev libjwt-dev
-  bubblewrap golang-github-gogo-googleapis-dev
+  bubblewrap golang-github-gogo-googleapis-dev golang-grpc-gateway
   clang libclang-rt-14-dev
   curl procps iproute2 chromium
 )

@@ -6,6 +6,8 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "lib/http/ops_routes.h"
+#include "lib/http/rest_transcoder.h"
+#include "sandbox/v1/sandbox_openapi.h"
 #include "server/rpc_observer.h"
 
 namespace sandboxd {
@@ -42,6 +44,14 @@ absl::StatusOr<std::unique_ptr<SandboxServer>> SandboxServer::Start(
       static_cast<int>(options.max_upload_bytes + kMessageOverhead);
   builder.SetMaxReceiveMessageSize(max_message);
   builder.SetMaxSendMessageSize(max_message);
+  // Hardening: clients may ping at most every 10 s without data (more is a
+  // strike; two strikes close the connection), and one connection carries
+  // at most this many concurrent calls.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             10000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options.max_concurrent_streams);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(MakeRpcObserverInterceptor(
@@ -63,6 +73,22 @@ absl::StatusOr<std::unique_ptr<SandboxServer>> SandboxServer::Start(
     PreviewOptions preview_options;
     preview_options.base_domain = options.preview_domain;
     AddPreviewRoutes(*router, options.preview, preview_options);
+  }
+  // REST (grpc-gateway v2 mapping) over the in-process channel, so REST calls
+  // take the same path (interceptors) as gRPC calls.
+  {
+    grpc::ChannelArguments channel_args;
+    channel_args.SetMaxReceiveMessageSize(max_message);
+    channel_args.SetMaxSendMessageSize(max_message);
+    RestOptions rest_options;
+    rest_options.openapi_json = sandbox::v1::kOpenApiJson;
+    rest_options.cors_allowed_origins = options.cors_allowed_origins;
+    absl::Status rest = AddRestRoutes(
+        *router, server->grpc_->InProcessChannel(channel_args), rest_options);
+    if (!rest.ok()) {
+      server->grpc_->Shutdown();
+      return rest;
+    }
   }
   HttpServerOptions http_options;
   http_options.address = options.http_addr;

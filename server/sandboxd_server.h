@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -29,6 +30,10 @@ struct SandboxServerOptions {
   bool log_rpcs = true;
   CallerResolver callers = AnonymousCallers();
   int http_threads = 2;
+  // Origins whose browsers may call the REST API (CORS); none by default.
+  std::vector<std::string> cors_allowed_origins;
+  // Concurrent calls per gRPC connection (WatchBuild streams included).
+  int max_concurrent_streams = 2000;
   // Serves `{id}.{preview_domain}` through the preview proxy when set.
   std::shared_ptr<PreviewBackend> preview;
   std::string preview_domain = "preview.localhost";

@@ -29,6 +29,9 @@ ABSL_FLAG(absl::Duration, min_idle_timeout, absl::Minutes(1),
 ABSL_FLAG(std::string, local_npm_cache, "",
           "npm cache shared by the local provider's install sandboxes "
           "(default DATA_DIR/local/npm-cache)");
+ABSL_FLAG(std::vector<std::string>, cors_allowed_origins, {},
+          "Comma-separated origins (e.g. https://app.example.com) whose "
+          "browsers may call the REST API; none by default");
 ABSL_FLAG(bool, log_rpcs, true, "Write one JSON log line per RPC to stderr");
 ABSL_FLAG(bool, insecure_no_auth, false,
           "Accept calls without a token (every caller is one anonymous owner); "
@@ -62,6 +65,7 @@ ServiceConfig ServiceConfigFromFlags() {
   config.reap_interval = absl::GetFlag(FLAGS_reap_interval);
   config.min_idle_timeout = absl::GetFlag(FLAGS_min_idle_timeout);
   config.local_npm_cache = absl::GetFlag(FLAGS_local_npm_cache);
+  config.cors_allowed_origins = absl::GetFlag(FLAGS_cors_allowed_origins);
   config.log_rpcs = absl::GetFlag(FLAGS_log_rpcs);
   config.insecure_no_auth = absl::GetFlag(FLAGS_insecure_no_auth);
   config.auth_alg = absl::GetFlag(FLAGS_auth_alg);

@@ -85,6 +85,7 @@ int RunService(const ServiceConfig& config, const ProviderFactory& providers) {
   server_options.log_rpcs = config.log_rpcs;
   server_options.callers = *std::move(callers);
   server_options.preview_domain = config.preview_domain;
+  server_options.cors_allowed_origins = config.cors_allowed_origins;
   if (provider.ok()) {
     server_options.preview =
         std::make_shared<ManagerPreviewBackend>(&manager, provider->get());

@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -29,6 +30,7 @@ struct ServiceConfig {
   absl::Duration reap_interval = absl::Seconds(15);
   absl::Duration min_idle_timeout = absl::Minutes(1);
   std::string local_npm_cache;  // empty: DATA_DIR/local/npm-cache
+  std::vector<std::string> cors_allowed_origins;
   bool log_rpcs = true;
   // Authentication (see server/auth_setup.h).
   bool insecure_no_auth = false;
