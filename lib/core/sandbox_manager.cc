@@ -233,13 +233,28 @@ absl::StatusOr<Sandbox> SandboxManager::Create(
 absl::Status SandboxManager::QueueBuild(const std::string& sandbox_id,
                                         bool restart) {
   auto active = std::make_shared<Active>();
-  {
-    absl::MutexLock lock(&mu_);
-    if (shutting_down_) {
-      return absl::UnavailableError("sandboxd is shutting down");
+  // A wake-up can arrive while the previous run of the same sandbox is
+  // returning (its record already says READY or STOPPED): wait for that run
+  // to let go instead of dropping the new one.
+  for (int attempt = 0;; ++attempt) {
+    std::shared_ptr<Active> previous;
+    {
+      absl::MutexLock lock(&mu_);
+      if (shutting_down_) {
+        return absl::UnavailableError("sandboxd is shutting down");
+      }
+      auto it = active_.find(sandbox_id);
+      if (it == active_.end()) {
+        active_[sandbox_id] = active;
+        break;
+      }
+      previous = it->second;
     }
-    if (active_.contains(sandbox_id)) return absl::OkStatus();
-    active_[sandbox_id] = active;
+    if (attempt > 0 ||
+        !previous->done.WaitForNotificationWithTimeout(absl::Seconds(10))) {
+      return absl::UnavailableError(
+          absl::StrCat("sandbox ", sandbox_id, " is still busy"));
+    }
   }
   events_.SetActive(sandbox_id, true);
   int position = static_cast<int>(queue_.queued()) + 1;
