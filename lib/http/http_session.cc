@@ -235,6 +235,18 @@ void HttpSession::OnRequest() {
         not_found ? "Not Found" : "Method Not Allowed"));
     return;
   }
+  // Like any proxy, record who sent the request: handlers that forward it
+  // (the REST front) pass X-Forwarded-For on.
+  boost::system::error_code peer_error;
+  auto peer = Socket().remote_endpoint(peer_error);
+  if (!peer_error) {
+    std::string ip = peer.address().to_string();
+    auto forwarded = request["X-Forwarded-For"];
+    request.set("X-Forwarded-For",
+                forwarded.empty()
+                    ? ip
+                    : std::string(forwarded.data(), forwarded.size()) + ", " + ip);
+  }
   if (const auto* plain = std::get_if<PlainHandler>(handler_)) {
     (*plain)(std::move(request), Responder(Ref()));
   } else {

@@ -88,6 +88,13 @@ Headers RequestMetadata(const HttpRequest& request) {
   if (host != request.end() && ValidMetadataValue(View(host->value()))) {
     metadata.emplace_back("x-forwarded-host", std::string(View(host->value())));
   }
+  // The HTTP front appended the peer's address (grpc-gateway does the same).
+  auto forwarded_for = request.find("X-Forwarded-For");
+  if (forwarded_for != request.end() &&
+      ValidMetadataValue(View(forwarded_for->value()))) {
+    metadata.emplace_back("x-forwarded-for",
+                          std::string(View(forwarded_for->value())));
+  }
   return metadata;
 }
 

@@ -132,6 +132,8 @@ TEST_F(RestMetadataTest, ForwardsRequestHeadersAndReturnsHeaderMetadata) {
   EXPECT_EQ(response["Grpc-Metadata-echo-x-forwarded-host"],
             "api.example:8080");
   EXPECT_EQ(response.count("Grpc-Metadata-echo-x-not-forwarded"), 0u);
+  // The front adds the client's address, as grpc-gateway does.
+  EXPECT_EQ(response["Grpc-Metadata-echo-x-forwarded-for"], "127.0.0.1");
 }
 
 TEST_F(RestMetadataTest, UnauthenticatedSetsWwwAuthenticate) {
