@@ -19,7 +19,8 @@ absl::StatusOr<auth::VerifierOptions> VerifierOptionsFor(
   options.audience = config.auth_audience;
   *generated = false;
   if (!config.auth_jwks_file.empty()) {
-    ASSIGN_OR_RETURN(options.jwks_json, auth::ReadKeyFile(config.auth_jwks_file));
+    ASSIGN_OR_RETURN(options.jwks_json,
+                     auth::ReadKeyFile(config.auth_jwks_file));
   } else if (!config.auth_key_file.empty()) {
     if (options.alg == auth::Algorithm::kHs256) {
       ASSIGN_OR_RETURN(options.hs256_secret,
@@ -94,7 +95,8 @@ absl::StatusOr<CallerResolver> MakeCallerResolver(const ServiceConfig& config,
           << std::flush;
     }
   }
-  return JwtCallers(std::shared_ptr<const auth::JwtVerifier>(std::move(verifier)));
+  return JwtCallers(
+      std::shared_ptr<const auth::JwtVerifier>(std::move(verifier)));
 }
 
 absl::StatusOr<std::string> MintToken(const ServiceConfig& config,

@@ -1,11 +1,11 @@
 // sandboxd: parses flags and hands them to RunService with the real
 // providers (server/providers.cc).
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
-#include "absl/strings/numbers.h"
 #include <iostream>
 
 #include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "server/auth_setup.h"
 #include "server/providers.h"
 #include "server/service_runner.h"
@@ -48,11 +48,11 @@ int main(int argc, char** argv) {
     int http_port = 0;
     (void)absl::SimpleAtoi(c.http_addr.substr(c.http_addr.rfind(':') + 1),
                            &http_port);
-    return sandboxd::MakeProvider(sandboxd::ProviderConfig{
-        .name = c.provider,
-        .data_dir = c.data_dir,
-        .http_port = http_port,
-        .preview_domain = c.preview_domain,
-        .npm_cache_dir = c.local_npm_cache});
+    return sandboxd::MakeProvider(
+        sandboxd::ProviderConfig{.name = c.provider,
+                                 .data_dir = c.data_dir,
+                                 .http_port = http_port,
+                                 .preview_domain = c.preview_domain,
+                                 .npm_cache_dir = c.local_npm_cache});
   });
 }

@@ -2,7 +2,8 @@
 
 namespace sandboxd {
 
-PreviewBackend::Status ManagerPreviewBackend::Check(std::string_view sandbox_id) {
+PreviewBackend::Status ManagerPreviewBackend::Check(
+    std::string_view sandbox_id) {
   absl::StatusOr<sandbox::v1::Sandbox> sandbox =
       manager_->PreviewLookup(std::string(sandbox_id));
   Status status;
@@ -15,8 +16,8 @@ PreviewBackend::Status ManagerPreviewBackend::Check(std::string_view sandbox_id)
     case sandbox::v1::SANDBOX_STATUS_BUILDING:
     case sandbox::v1::SANDBOX_STATUS_STOPPED:
       status.state = State::kStarting;
-      status.phase = sandbox::v1::BuildPhase_Name(sandbox->phase()).substr(
-          sizeof("BUILD_PHASE_") - 1);
+      status.phase = sandbox::v1::BuildPhase_Name(sandbox->phase())
+                         .substr(sizeof("BUILD_PHASE_") - 1);
       // A sandbox that was ready before is only starting its app again:
       // worth holding the request for.
       status.waking = sandbox->has_ready_time();

@@ -12,7 +12,8 @@ absl::StatusOr<std::unique_ptr<Provider>> MakeProvider(
   if (config.name == "daytona") {
     absl::StatusOr<std::unique_ptr<Provider>> provider =
         daytona::MakeDaytonaProviderFromEnv();
-    if (!provider.ok()) return Annotate(provider.status(), "--provider=daytona");
+    if (!provider.ok())
+      return Annotate(provider.status(), "--provider=daytona");
     return provider;
   }
   if (config.name == "local") {
@@ -28,9 +29,9 @@ absl::StatusOr<std::unique_ptr<Provider>> MakeProvider(
     if (!provider.ok()) return Annotate(provider.status(), "--provider=local");
     return std::unique_ptr<Provider>(*std::move(provider));
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--provider: unknown provider \"", config.name,
-      "\"; use local or daytona"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--provider: unknown provider \"", config.name,
+                   "\"; use local or daytona"));
 }
 
 }  // namespace sandboxd

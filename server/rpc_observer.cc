@@ -11,13 +11,23 @@ namespace {
 
 using ::grpc::experimental::InterceptionHookPoints;
 
-constexpr const char* kCodeNames[] = {
-    "OK",          "CANCELLED",         "UNKNOWN",
-    "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-    "ALREADY_EXISTS",   "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION", "ABORTED",     "OUT_OF_RANGE",
-    "UNIMPLEMENTED",    "INTERNAL",          "UNAVAILABLE",
-    "DATA_LOSS",        "UNAUTHENTICATED"};
+constexpr const char* kCodeNames[] = {"OK",
+                                      "CANCELLED",
+                                      "UNKNOWN",
+                                      "INVALID_ARGUMENT",
+                                      "DEADLINE_EXCEEDED",
+                                      "NOT_FOUND",
+                                      "ALREADY_EXISTS",
+                                      "PERMISSION_DENIED",
+                                      "RESOURCE_EXHAUSTED",
+                                      "FAILED_PRECONDITION",
+                                      "ABORTED",
+                                      "OUT_OF_RANGE",
+                                      "UNIMPLEMENTED",
+                                      "INTERNAL",
+                                      "UNAVAILABLE",
+                                      "DATA_LOSS",
+                                      "UNAUTHENTICATED"};
 
 const char* CodeName(grpc::StatusCode code) {
   int i = static_cast<int>(code);
@@ -30,7 +40,8 @@ class ObserverInterceptor final : public grpc::experimental::Interceptor {
                       std::shared_ptr<RpcObserver> observer)
       : info_(info), observer_(std::move(observer)), start_(absl::Now()) {}
 
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+  void Intercept(
+      grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       observer_->Record(info_->method(), info_->server_context()->peer(),
@@ -67,10 +78,10 @@ RpcObserver::RpcObserver(MetricsRegistry* metrics, bool log) : log_(log) {
   rpcs_ = metrics->AddCounter("sandboxd_rpcs_total",
                               "RPCs handled, by method and status code",
                               {"method", "code"});
-  latency_ = metrics->AddHistogram(
-      "sandboxd_rpc_duration_seconds", "RPC latency by method", {"method"},
-      {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 30,
-       300});
+  latency_ = metrics->AddHistogram("sandboxd_rpc_duration_seconds",
+                                   "RPC latency by method", {"method"},
+                                   {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                    0.05, 0.1, 0.25, 1, 5, 30, 300});
 }
 
 void RpcObserver::Record(const std::string& method, const std::string& peer,
@@ -105,11 +116,21 @@ std::string JsonEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += absl::StrFormat("\\u%04x", c);

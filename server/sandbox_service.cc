@@ -24,9 +24,10 @@ bool Settled(const Sandbox& sandbox) {
 }
 
 void Fill(const Sandbox& sandbox, CreateSandboxResponse* response) {
-  response->set_success(sandbox.status() != sandbox::v1::SANDBOX_STATUS_FAILED &&
-                        sandbox.status() != sandbox::v1::SANDBOX_STATUS_DELETED &&
-                        sandbox.status() != sandbox::v1::SANDBOX_STATUS_DELETING);
+  response->set_success(
+      sandbox.status() != sandbox::v1::SANDBOX_STATUS_FAILED &&
+      sandbox.status() != sandbox::v1::SANDBOX_STATUS_DELETED &&
+      sandbox.status() != sandbox::v1::SANDBOX_STATUS_DELETING);
   response->set_sandbox_id(sandbox.sandbox_id());
   response->set_preview_url(sandbox.preview_url());
   *response->mutable_sandbox() = sandbox;
@@ -106,7 +107,8 @@ class CreateReactor final : public grpc::ServerUnaryReactor,
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_) return;
     finished_ = true;
-    if (wait_handle_ != 0) manager_->events().CancelWait(sandbox_id_, wait_handle_);
+    if (wait_handle_ != 0)
+      manager_->events().CancelWait(sandbox_id_, wait_handle_);
     Finish(status);
   }
 
@@ -162,7 +164,8 @@ grpc::ServerUnaryReactor* SandboxService::Get(
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  absl::StatusOr<Sandbox> sandbox = manager_->Get(*caller, request->sandbox_id());
+  absl::StatusOr<Sandbox> sandbox =
+      manager_->Get(*caller, request->sandbox_id());
   if (!sandbox.ok()) {
     reactor->Finish(ToGrpcStatus(sandbox.status()));
     return reactor;
@@ -222,15 +225,16 @@ grpc::ServerWriteReactor<sandbox::v1::BuildEvent>* SandboxService::WatchBuild(
     grpc::CallbackServerContext* context,
     const sandbox::v1::WatchBuildRequest* request) {
   absl::StatusOr<Caller> caller = callers_(*context);
-  absl::Status visible = caller.ok() ? manager_->CheckVisible(
-                                           *caller, request->sandbox_id())
-                                     : caller.status();
+  absl::Status visible =
+      caller.ok() ? manager_->CheckVisible(*caller, request->sandbox_id())
+                  : caller.status();
   if (visible.ok() && request->after_sequence() < 0) {
-    visible = absl::InvalidArgumentError("after_sequence: must not be negative");
+    visible =
+        absl::InvalidArgumentError("after_sequence: must not be negative");
   }
-  auto reactor = std::make_shared<WatchReactor>(
-      &manager_->events(), watches_, request->sandbox_id(),
-      request->after_sequence());
+  auto reactor = std::make_shared<WatchReactor>(&manager_->events(), watches_,
+                                                request->sandbox_id(),
+                                                request->after_sequence());
   // The registry owns every reactor until its OnDone, failed ones included.
   watches_->Add(reactor);
   if (!visible.ok()) {

@@ -24,7 +24,8 @@ using CallerResolver =
 CallerResolver AnonymousCallers();
 
 // Thread-safe.
-class SandboxService final : public sandbox::v1::SandboxService::CallbackService {
+class SandboxService final
+    : public sandbox::v1::SandboxService::CallbackService {
  public:
   SandboxService(SandboxManager* manager, CallerResolver callers,
                  WatchRegistry* watches, int blocking_threads = 8);
@@ -33,9 +34,10 @@ class SandboxService final : public sandbox::v1::SandboxService::CallbackService
       grpc::CallbackServerContext* context,
       const sandbox::v1::CreateSandboxRequest* request,
       sandbox::v1::CreateSandboxResponse* response) override;
-  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* context,
-                                const sandbox::v1::GetSandboxRequest* request,
-                                sandbox::v1::GetSandboxResponse* response) override;
+  grpc::ServerUnaryReactor* Get(
+      grpc::CallbackServerContext* context,
+      const sandbox::v1::GetSandboxRequest* request,
+      sandbox::v1::GetSandboxResponse* response) override;
   grpc::ServerUnaryReactor* Delete(
       grpc::CallbackServerContext* context,
       const sandbox::v1::DeleteSandboxRequest* request,

@@ -25,10 +25,9 @@ absl::StatusOr<std::unique_ptr<SandboxServer>> SandboxServer::Start(
   std::unique_ptr<SandboxServer> server(new SandboxServer());
   server->manager_ = manager;
   server->watches_ = std::make_unique<WatchRegistry>(
-      metrics == nullptr
-          ? nullptr
-          : metrics->AddGauge("sandboxd_watchers",
-                              "Open WatchBuild streams", {}));
+      metrics == nullptr ? nullptr
+                         : metrics->AddGauge("sandboxd_watchers",
+                                             "Open WatchBuild streams", {}));
   server->service_ = std::make_unique<SandboxService>(
       manager, std::move(options.callers), server->watches_.get());
 
@@ -47,12 +46,13 @@ absl::StatusOr<std::unique_ptr<SandboxServer>> SandboxServer::Start(
   // Hardening: clients may ping at most every 10 s without data (more is a
   // strike; two strikes close the connection), and one connection carries
   // at most this many concurrent calls.
-  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
-                             10000);
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              options.max_concurrent_streams);
-  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
   interceptors.push_back(MakeRpcObserverInterceptor(
       std::make_shared<RpcObserver>(metrics, options.log_rpcs)));

@@ -59,7 +59,8 @@ ServiceConfig ServiceConfigFromFlags() {
   config.build_workers = absl::GetFlag(FLAGS_build_workers);
   config.max_queued_builds = absl::GetFlag(FLAGS_max_queued_builds);
   config.max_upload_bytes =
-      size_t{1024} * 1024 * static_cast<size_t>(absl::GetFlag(FLAGS_max_upload_mb));
+      size_t{1024} * 1024 *
+      static_cast<size_t>(absl::GetFlag(FLAGS_max_upload_mb));
   config.drain_timeout = absl::GetFlag(FLAGS_drain_timeout);
   config.reconcile_interval = absl::GetFlag(FLAGS_reconcile_interval);
   config.reap_interval = absl::GetFlag(FLAGS_reap_interval);

@@ -35,14 +35,16 @@ int RunService(const ServiceConfig& config, const ProviderFactory& providers) {
   std::error_code ec;
   std::filesystem::create_directories(config.data_dir, ec);
   if (ec) {
-    return Fail(absl::StrCat("--data_dir ", config.data_dir, ": ", ec.message()));
+    return Fail(
+        absl::StrCat("--data_dir ", config.data_dir, ": ", ec.message()));
   }
   SqliteStoreOptions store_options;
   store_options.path = config.data_dir + "/sandboxd.db";
   absl::StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(store_options);
   if (!store.ok()) return Fail(store.status().ToString());
 
-  absl::StatusOr<CallerResolver> callers = MakeCallerResolver(config, std::cout);
+  absl::StatusOr<CallerResolver> callers =
+      MakeCallerResolver(config, std::cout);
   if (!callers.ok()) return Fail(callers.status().ToString());
   if (config.insecure_no_auth) {
     std::cerr << "sandboxd: WARNING: --insecure_no_auth: calls are not "
@@ -69,7 +71,8 @@ int RunService(const ServiceConfig& config, const ProviderFactory& providers) {
   manager_options.reap_interval = config.reap_interval;
   manager_options.limits.min_idle_timeout = config.min_idle_timeout;
   manager_options.scaffold_limits.max_total_bytes = config.max_upload_bytes;
-  SandboxManager manager(store->get(), provider.ok() ? provider->get() : nullptr,
+  SandboxManager manager(store->get(),
+                         provider.ok() ? provider->get() : nullptr,
                          MakeSystemClock(), &metrics, manager_options);
   // Before serving: interrupted builds resume and stale records are fixed,
   // so no client ever sees a build that nobody runs.

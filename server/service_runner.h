@@ -48,8 +48,8 @@ ServiceConfig ServiceConfigFromFlags();
 // Makes the provider once the data directory exists. A FAILED_PRECONDITION
 // starts sandboxd without a provider (reads work, Create says why it cannot);
 // any other error stops start-up.
-using ProviderFactory =
-    std::function<absl::StatusOr<std::unique_ptr<Provider>>(const ServiceConfig&)>;
+using ProviderFactory = std::function<absl::StatusOr<std::unique_ptr<Provider>>(
+    const ServiceConfig&)>;
 
 // Blocks until SIGTERM or SIGINT, then drains. Returns the exit code.
 int RunService(const ServiceConfig& config, const ProviderFactory& providers);

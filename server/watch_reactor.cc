@@ -10,7 +10,8 @@ namespace sandboxd {
 void WatchRegistry::Add(std::shared_ptr<WatchReactor> reactor) {
   absl::MutexLock lock(&mu_);
   open_.insert(std::move(reactor));
-  if (watchers_ != nullptr) watchers_->Set({}, static_cast<double>(open_.size()));
+  if (watchers_ != nullptr)
+    watchers_->Set({}, static_cast<double>(open_.size()));
 }
 
 void WatchRegistry::Remove(WatchReactor* reactor) {
@@ -24,7 +25,8 @@ void WatchRegistry::Remove(WatchReactor* reactor) {
       break;
     }
   }
-  if (watchers_ != nullptr) watchers_->Set({}, static_cast<double>(open_.size()));
+  if (watchers_ != nullptr)
+    watchers_->Set({}, static_cast<double>(open_.size()));
 }
 
 void WatchRegistry::DrainAll() {
@@ -66,11 +68,11 @@ void WatchReactor::Drain() {
   draining_ = true;
   // With a write in flight, OnWriteDone finishes the stream.
   if (!writing_) {
-    FinishLocked(grpc::Status(
-        grpc::StatusCode::UNAVAILABLE,
-        absl::StrCat("sandboxd is shutting down; reconnect with "
-                     "after_sequence=",
-                     cursor_)));
+    FinishLocked(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                     absl::StrCat("sandboxd is shutting down; reconnect with "
+                                  "after_sequence=",
+                                  cursor_)));
   }
 }
 
@@ -85,11 +87,11 @@ void WatchReactor::Pump() {
   absl::MutexLock lock(&mu_);
   if (finished_ || writing_) return;
   if (draining_) {
-    FinishLocked(grpc::Status(
-        grpc::StatusCode::UNAVAILABLE,
-        absl::StrCat("sandboxd is shutting down; reconnect with "
-                     "after_sequence=",
-                     cursor_)));
+    FinishLocked(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                     absl::StrCat("sandboxd is shutting down; reconnect with "
+                                  "after_sequence=",
+                                  cursor_)));
     return;
   }
   if (pending_.empty()) {
@@ -128,7 +130,8 @@ void WatchReactor::OnWriteDone(bool ok) {
     writing_ = false;
     if (!ok) {
       // The client is gone; OnCancel follows.
-      FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
+      FinishLocked(
+          grpc::Status(grpc::StatusCode::CANCELLED, "client went away"));
       return;
     }
   }

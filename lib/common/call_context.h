@@ -1,5 +1,6 @@
-// Deadline and cancellation for one blocking operation (a provider call, a build
-// phase). Passed down from lib/core to providers; providers poll or wait on it.
+// Deadline and cancellation for one blocking operation (a provider call, a
+// build phase). Passed down from lib/core to providers; providers poll or wait
+// on it.
 #ifndef SANDBOXD_LIB_COMMON_CALL_CONTEXT_H_
 #define SANDBOXD_LIB_COMMON_CALL_CONTEXT_H_
 

@@ -1,5 +1,5 @@
-// The time seam: production code reads time through Clock so tests can drive it.
-// Used by lib/core (reaper, deadlines, event times) and lib/store.
+// The time seam: production code reads time through Clock so tests can drive
+// it. Used by lib/core (reaper, deadlines, event times) and lib/store.
 #ifndef SANDBOXD_LIB_COMMON_CLOCK_H_
 #define SANDBOXD_LIB_COMMON_CLOCK_H_
 

@@ -1,4 +1,5 @@
-// Status propagation macros (Abseil 20220623 ships none). Used across lib/, server/ and client/.
+// Status propagation macros (Abseil 20220623 ships none). Used across lib/,
+// server/ and client/.
 #ifndef SANDBOXD_LIB_COMMON_STATUS_MACROS_H_
 #define SANDBOXD_LIB_COMMON_STATUS_MACROS_H_
 
@@ -9,10 +10,10 @@
 #define SANDBOXD_CONCAT_(a, b) SANDBOXD_CONCAT_INNER_(a, b)
 
 // Returns `expr` from the enclosing function if it is not OK.
-#define RETURN_IF_ERROR(expr)                \
-  do {                                       \
-    ::absl::Status _status = (expr);         \
-    if (!_status.ok()) return _status;       \
+#define RETURN_IF_ERROR(expr)          \
+  do {                                 \
+    ::absl::Status _status = (expr);   \
+    if (!_status.ok()) return _status; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, MakeX());` binds the value or returns the error.

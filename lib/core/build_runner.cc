@@ -209,7 +209,8 @@ void BuildRunner::Run::Fail(const std::string& code,
   *event.mutable_finished()->mutable_error() = error;
   (void)r_->events_->Append(id_, std::move(event));
   r_->events_->SetActive(id_, false);
-  if (r_->hooks_.finished) r_->hooks_.finished(sandbox::v1::SANDBOX_STATUS_FAILED);
+  if (r_->hooks_.finished)
+    r_->hooks_.finished(sandbox::v1::SANDBOX_STATUS_FAILED);
 }
 
 void BuildRunner::Run::Succeed(const std::string& preview_url) {
@@ -250,7 +251,8 @@ void BuildRunner::Run::Succeed(const std::string& preview_url) {
   done.mutable_finished()->set_preview_url(preview_url);
   (void)r_->events_->Append(id_, std::move(done));
   r_->events_->SetActive(id_, false);
-  if (r_->hooks_.finished) r_->hooks_.finished(sandbox::v1::SANDBOX_STATUS_READY);
+  if (r_->hooks_.finished)
+    r_->hooks_.finished(sandbox::v1::SANDBOX_STATUS_READY);
 }
 
 bool BuildRunner::Run::StartApp(const scaffold::BuildPlan& plan) {
@@ -331,9 +333,9 @@ void BuildRunner::Run::Build() {
       !s.ok()) {
     std::string tail = TailText();
     Fail("INSTALL_FAILED",
-         absl::Status(s.code(), absl::StrCat("installing dependencies: ",
-                                             s.message(), tail.empty() ? "" : "\n",
-                                             tail)));
+         absl::Status(s.code(),
+                      absl::StrCat("installing dependencies: ", s.message(),
+                                   tail.empty() ? "" : "\n", tail)));
     return;
   }
   Leave();

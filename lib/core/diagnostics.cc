@@ -82,13 +82,15 @@ std::optional<Diagnostic> ParseLocation(std::string_view line,
   size_t second = rest.find(':');
   if (second == std::string_view::npos) return std::nullopt;
   int row = 0, col = 0;
-  if (!absl::SimpleAtoi(Absl(rest.substr(0, second)), &row)) return std::nullopt;
+  if (!absl::SimpleAtoi(Absl(rest.substr(0, second)), &row))
+    return std::nullopt;
   rest.remove_prefix(second + 1);
   size_t end = rest.find(':');
   std::string_view col_text = rest.substr(0, end);
   if (!absl::SimpleAtoi(Absl(col_text), &col)) return std::nullopt;
   if (end != std::string_view::npos) {
-    *message = std::string(absl::StripAsciiWhitespace(Absl(rest.substr(end + 1))));
+    *message =
+        std::string(absl::StripAsciiWhitespace(Absl(rest.substr(end + 1))));
   }
   Diagnostic d;
   d.set_file(CleanPath(path));

@@ -101,8 +101,9 @@ absl::StatusOr<int64_t> EventLog::AppendLocked(const std::string& sandbox_id,
                                                BuildEvent event) {
   event.set_sequence(stream.last_sequence + 1);
   event.set_sandbox_id(sandbox_id);
-  *event.mutable_time() = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(clock_->Now()));
+  *event.mutable_time() =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
+          absl::ToUnixNanos(clock_->Now()));
   if (absl::Status s = store_->AppendEvents({event}); !s.ok()) return s;
   stream.last_sequence = event.sequence();
   stream.tail.push_back(std::move(event));
@@ -147,7 +148,8 @@ absl::StatusOr<std::vector<BuildEvent>> EventLog::Read(
     if (after >= stream->last_sequence) return std::vector<BuildEvent>();
     if (!stream->tail.empty() && stream->tail.front().sequence() <= after + 1) {
       std::vector<BuildEvent> events;
-      size_t first = static_cast<size_t>(after + 1 - stream->tail.front().sequence());
+      size_t first =
+          static_cast<size_t>(after + 1 - stream->tail.front().sequence());
       for (size_t i = first;
            i < stream->tail.size() && static_cast<int>(events.size()) < max;
            ++i) {

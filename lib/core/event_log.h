@@ -32,8 +32,9 @@ namespace sandboxd {
 class EventLog {
  public:
   struct Options {
-    int tail_size = 256;           // events kept in memory per sandbox
-    int max_log_events = 10000;    // log lines recorded per sandbox (then dropped)
+    int tail_size = 256;  // events kept in memory per sandbox
+    int max_log_events =
+        10000;  // log lines recorded per sandbox (then dropped)
     size_t max_line_bytes = 4096;  // longer log lines are cut
   };
 

@@ -1,4 +1,5 @@
-// Sandbox id generation and syntax. Used by SandboxManager and request validation.
+// Sandbox id generation and syntax. Used by SandboxManager and request
+// validation.
 #ifndef SANDBOXD_LIB_CORE_IDS_H_
 #define SANDBOXD_LIB_CORE_IDS_H_
 

@@ -97,12 +97,11 @@ void SandboxManager::TeardownNow(const std::string& sandbox_id) {
       backoff = std::min(backoff * 2, absl::Seconds(30));
     }
   }
-  absl::StatusOr<Sandbox> deleted =
-      records_.Mutate(sandbox_id, [](Sandbox& s) {
-        s.set_status(sandbox::v1::SANDBOX_STATUS_DELETED);
-        s.clear_auto_stop_time();
-        return absl::OkStatus();
-      });
+  absl::StatusOr<Sandbox> deleted = records_.Mutate(sandbox_id, [](Sandbox& s) {
+    s.set_status(sandbox::v1::SANDBOX_STATUS_DELETED);
+    s.clear_auto_stop_time();
+    return absl::OkStatus();
+  });
   if (!deleted.ok()) return;
   RecordFinished(sandbox_id, sandbox::v1::SANDBOX_STATUS_DELETED, nullptr);
   absl::MutexLock lock(&mu_);
@@ -168,9 +167,9 @@ void SandboxManager::StopIdle(const Sandbox& sandbox) {
 void SandboxManager::FinishInterrupted(const Sandbox& sandbox) {
   sandbox::v1::SandboxError error;
   error.set_code("INTERRUPTED");
-  error.set_message(absl::StrCat(
-      "the build was interrupted ", sandbox.build_attempts(),
-      " times by server restarts; create the sandbox again"));
+  error.set_message(
+      absl::StrCat("the build was interrupted ", sandbox.build_attempts(),
+                   " times by server restarts; create the sandbox again"));
   error.set_phase(sandbox.phase());
   absl::StatusOr<Sandbox> failed =
       records_.Mutate(sandbox.sandbox_id(), [&](Sandbox& s) -> absl::Status {
@@ -190,9 +189,9 @@ void SandboxManager::FinishInterrupted(const Sandbox& sandbox) {
 
 absl::Status SandboxManager::Reconcile() {
   absl::StatusOr<std::vector<Sandbox>> records = store_->ListByStatus(
-      {sandbox::v1::SANDBOX_STATUS_PENDING, sandbox::v1::SANDBOX_STATUS_BUILDING,
-       sandbox::v1::SANDBOX_STATUS_READY, sandbox::v1::SANDBOX_STATUS_STOPPED,
-       sandbox::v1::SANDBOX_STATUS_FAILED,
+      {sandbox::v1::SANDBOX_STATUS_PENDING,
+       sandbox::v1::SANDBOX_STATUS_BUILDING, sandbox::v1::SANDBOX_STATUS_READY,
+       sandbox::v1::SANDBOX_STATUS_STOPPED, sandbox::v1::SANDBOX_STATUS_FAILED,
        sandbox::v1::SANDBOX_STATUS_DELETING});
   if (!records.ok()) return records.status();
 
@@ -213,16 +212,18 @@ absl::Status SandboxManager::Reconcile() {
       case sandbox::v1::SANDBOX_STATUS_BUILDING: {
         bool restart = sandbox.phase() == sandbox::v1::BUILD_PHASE_STARTING &&
                        sandbox.has_ready_time();
-        if (!restart && sandbox.build_attempts() >= options_.max_build_attempts) {
+        if (!restart &&
+            sandbox.build_attempts() >= options_.max_build_attempts) {
           FinishInterrupted(sandbox);
           break;
         }
         AppendSystem(events_, id, sandbox.phase(),
-                     restart ? "resuming the restart after a server restart"
-                             : absl::StrCat("resuming the build after a server "
-                                            "restart (attempt ",
-                                            sandbox.build_attempts() + 1, " of ",
-                                            options_.max_build_attempts, ")"));
+                     restart
+                         ? "resuming the restart after a server restart"
+                         : absl::StrCat("resuming the build after a server "
+                                        "restart (attempt ",
+                                        sandbox.build_attempts() + 1, " of ",
+                                        options_.max_build_attempts, ")"));
         if (!QueueBuild(id, restart).ok()) FinishInterrupted(sandbox);
         break;
       }
@@ -234,8 +235,8 @@ absl::Status SandboxManager::Reconcile() {
 
   // Provider side: every provider sandbox has a live record and every
   // running record has a provider sandbox.
-  absl::StatusOr<std::vector<ProviderSandbox>> held = provider_->List(
-      CallContext(absl::Now() + absl::Minutes(1), shutdown_));
+  absl::StatusOr<std::vector<ProviderSandbox>> held =
+      provider_->List(CallContext(absl::Now() + absl::Minutes(1), shutdown_));
   if (!held.ok()) {
     return absl::Status(held.status().code(),
                         absl::StrCat("reconcile: listing provider sandboxes: ",
@@ -266,9 +267,9 @@ absl::Status SandboxManager::Reconcile() {
         s.set_status(sandbox::v1::SANDBOX_STATUS_FAILED);
         s.mutable_error()->set_code("SANDBOX_LOST");
         s.mutable_error()->set_message(
-            p == nullptr ? "the provider no longer has this sandbox"
-                         : absl::StrCat("the provider reports an error: ",
-                                        p->detail));
+            p == nullptr
+                ? "the provider no longer has this sandbox"
+                : absl::StrCat("the provider reports an error: ", p->detail));
       }
       return absl::OkStatus();
     });

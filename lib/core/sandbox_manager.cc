@@ -81,19 +81,18 @@ SandboxManager::~SandboxManager() { Shutdown(); }
 void SandboxManager::DefineMetrics(MetricsRegistry* metrics) {
   creates_total_ = metrics->AddCounter(
       "sandboxd_creates_total", "Create requests by outcome", {"outcome"});
-  builds_total_ = metrics->AddCounter("sandboxd_builds_total",
-                                      "Finished builds by final status",
-                                      {"status"});
+  builds_total_ = metrics->AddCounter(
+      "sandboxd_builds_total", "Finished builds by final status", {"status"});
   phase_seconds_ = metrics->AddHistogram(
       "sandboxd_build_phase_seconds", "Duration of successful build phases",
       {"phase"}, {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900});
-  sandboxes_ = metrics->AddGauge("sandboxd_sandboxes",
-                                 "Sandboxes by status (DELETED excluded)",
-                                 {"status"});
+  sandboxes_ =
+      metrics->AddGauge("sandboxd_sandboxes",
+                        "Sandboxes by status (DELETED excluded)", {"status"});
   queue_depth_ = metrics->AddGauge("sandboxd_build_queue_depth",
                                    "Builds waiting for a worker", {});
-  builds_running_ = metrics->AddGauge("sandboxd_builds_running",
-                                      "Builds running now", {});
+  builds_running_ =
+      metrics->AddGauge("sandboxd_builds_running", "Builds running now", {});
   metrics->AddScrapeHook([this] {
     queue_depth_->Set({}, static_cast<double>(queue_.queued()));
     builds_running_->Set({}, static_cast<double>(queue_.running()));
@@ -153,10 +152,10 @@ absl::StatusOr<Sandbox> SandboxManager::FindExisting(
   ASSIGN_OR_RETURN(RequestRecord record,
                    store_->FindRequest(caller.owner, request.request_id()));
   if (record.request_fingerprint != fingerprint) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "request_id: \"", request.request_id(),
-        "\" was already used for a different request (sandbox ",
-        record.sandbox_id, ")"));
+    return absl::AlreadyExistsError(
+        absl::StrCat("request_id: \"", request.request_id(),
+                     "\" was already used for a different request (sandbox ",
+                     record.sandbox_id, ")"));
   }
   ASSIGN_OR_RETURN(Sandbox existing, store_->GetSandbox(record.sandbox_id));
   Overlay(existing);
@@ -183,9 +182,9 @@ absl::StatusOr<Sandbox> SandboxManager::Create(
   }
   if (queue_.queued() >= options_.max_queued_builds) {
     if (creates_total_ != nullptr) creates_total_->Increment({"queue_full"});
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the build queue is full (", options_.max_queued_builds,
-        " builds waiting); retry in a minute"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the build queue is full (", options_.max_queued_builds,
+                     " builds waiting); retry in a minute"));
   }
 
   const absl::Time now = clock_->Now();
@@ -210,9 +209,8 @@ absl::StatusOr<Sandbox> SandboxManager::Create(
 
   CreateSandboxRequest spec = request;
   spec.clear_wait_until_ready();
-  absl::Status inserted = store_->InsertSandbox(sandbox, spec,
-                                                request.request_id(),
-                                                fingerprint);
+  absl::Status inserted =
+      store_->InsertSandbox(sandbox, spec, request.request_id(), fingerprint);
   if (absl::IsAlreadyExists(inserted) && !request.request_id().empty()) {
     // A concurrent retry with the same key won the race: answer with its
     // sandbox.
@@ -262,9 +260,8 @@ absl::Status SandboxManager::QueueBuild(const std::string& sandbox_id,
   event.set_phase(sandbox::v1::BUILD_PHASE_QUEUED);
   event.mutable_phase_change()->set_to(sandbox::v1::BUILD_PHASE_QUEUED);
   event.mutable_phase_change()->set_queue_position(position);
-  event.mutable_phase_change()->set_message(
-      absl::StrCat(restart ? "restart" : "build", " queued at position ",
-                   position));
+  event.mutable_phase_change()->set_message(absl::StrCat(
+      restart ? "restart" : "build", " queued at position ", position));
   if (absl::StatusOr<int64_t> s = events_.Append(sandbox_id, std::move(event));
       !s.ok()) {
     absl::MutexLock lock(&mu_);
@@ -272,7 +269,8 @@ absl::Status SandboxManager::QueueBuild(const std::string& sandbox_id,
     return s.status();
   }
   absl::StatusOr<int> queued = queue_.Enqueue(
-      sandbox_id, [this, sandbox_id, restart] { RunQueued(sandbox_id, restart); });
+      sandbox_id,
+      [this, sandbox_id, restart] { RunQueued(sandbox_id, restart); });
   if (!queued.ok()) {
     absl::MutexLock lock(&mu_);
     active_.erase(sandbox_id);

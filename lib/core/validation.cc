@@ -44,10 +44,10 @@ absl::Status ValidateLabels(
   for (const auto& [key, value] : labels) {
     std::string field = absl::StrCat("labels[\"", key, "\"]");
     if (key.size() > limits.max_label_key || !IsValidLabelKey(key)) {
-      return Invalid(field,
-                     absl::StrFormat("key must be 1-%d characters of [a-z0-9-_./] "
-                                     "starting with a letter or digit",
-                                     limits.max_label_key));
+      return Invalid(
+          field, absl::StrFormat("key must be 1-%d characters of [a-z0-9-_./] "
+                                 "starting with a letter or digit",
+                                 limits.max_label_key));
     }
     if (value.size() > limits.max_label_value) {
       return Invalid(field, absl::StrFormat("value longer than %d bytes",
@@ -100,11 +100,11 @@ absl::Status ValidateCreate(const CreateSandboxRequest& request,
     absl::Duration timeout = EffectiveIdleTimeout(request, limits);
     if (timeout < limits.min_idle_timeout ||
         timeout > limits.max_idle_timeout) {
-      return Invalid("idle_timeout",
-                     absl::StrCat("must be between ",
-                                  absl::FormatDuration(limits.min_idle_timeout),
-                                  " and ",
-                                  absl::FormatDuration(limits.max_idle_timeout)));
+      return Invalid(
+          "idle_timeout",
+          absl::StrCat("must be between ",
+                       absl::FormatDuration(limits.min_idle_timeout), " and ",
+                       absl::FormatDuration(limits.max_idle_timeout)));
     }
   }
   return absl::OkStatus();

@@ -22,7 +22,8 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 using tcp = net::ip::tcp;
 
-std::string WaitingPage(const std::string& sandbox_id, const std::string& phase) {
+std::string WaitingPage(const std::string& sandbox_id,
+                        const std::string& phase) {
   return absl::StrCat(
       "<!doctype html><html><head><meta charset=\"utf-8\">"
       "<meta http-equiv=\"refresh\" content=\"1\">"
@@ -57,10 +58,10 @@ class Relay : public std::enable_shared_from_this<Relay> {
   std::string HeaderText() {
     // The header as received; the app sees the preview Host unchanged, so
     // same-origin checks (Next's dev server) hold.
-    std::string text = absl::StrCat(
-        std::string(ctx_.request().method_string()), " ",
-        std::string(ctx_.request().target()), " HTTP/",
-        ctx_.request().version() / 10, ".", ctx_.request().version() % 10, "\r\n");
+    std::string text = absl::StrCat(std::string(ctx_.request().method_string()),
+                                    " ", std::string(ctx_.request().target()),
+                                    " HTTP/", ctx_.request().version() / 10,
+                                    ".", ctx_.request().version() % 10, "\r\n");
     for (const auto& field : ctx_.request()) {
       absl::StrAppend(&text, std::string(field.name_string()), ": ",
                       std::string(field.value()), "\r\n");
@@ -165,7 +166,8 @@ void Answer(std::shared_ptr<TakeoverContext> ctx, http::status status,
 }
 class PreviewHandler : public std::enable_shared_from_this<PreviewHandler> {
  public:
-  PreviewHandler(std::shared_ptr<PreviewBackend> backend, PreviewOptions options)
+  PreviewHandler(std::shared_ptr<PreviewBackend> backend,
+                 PreviewOptions options)
       : backend_(std::move(backend)),
         options_(std::move(options)),
         dialers_(options_.dial_threads) {}
@@ -245,14 +247,15 @@ class PreviewHandler : public std::enable_shared_from_this<PreviewHandler> {
 
 std::optional<std::string> PreviewSandboxId(std::string_view host,
                                             std::string_view base_domain) {
-  std::string h = absl::AsciiStrToLower(absl::string_view(host.data(), host.size()));
-  if (size_t colon = h.rfind(':'); colon != std::string::npos &&
-                                   h.find(']') == std::string::npos) {
+  std::string h =
+      absl::AsciiStrToLower(absl::string_view(host.data(), host.size()));
+  if (size_t colon = h.rfind(':');
+      colon != std::string::npos && h.find(']') == std::string::npos) {
     h.resize(colon);
   }
   std::string suffix =
-      absl::StrCat(".", absl::AsciiStrToLower(
-                            absl::string_view(base_domain.data(), base_domain.size())));
+      absl::StrCat(".", absl::AsciiStrToLower(absl::string_view(
+                            base_domain.data(), base_domain.size())));
   if (h.size() <= suffix.size() ||
       h.compare(h.size() - suffix.size(), suffix.size(), suffix) != 0) {
     return std::nullopt;
@@ -265,15 +268,14 @@ std::optional<std::string> PreviewSandboxId(std::string_view host,
 void AddPreviewRoutes(Router& router, std::shared_ptr<PreviewBackend> backend,
                       PreviewOptions options) {
   std::string domain = options.base_domain;
-  auto handler = std::make_shared<PreviewHandler>(std::move(backend),
-                                                  std::move(options));
+  auto handler =
+      std::make_shared<PreviewHandler>(std::move(backend), std::move(options));
   router.HandleHost(
       [domain](std::string_view host) {
         return PreviewSandboxId(host, domain).has_value();
       },
-      TakeoverHandler([handler](TakeoverContext ctx) {
-        handler->Handle(std::move(ctx));
-      }));
+      TakeoverHandler(
+          [handler](TakeoverContext ctx) { handler->Handle(std::move(ctx)); }));
 }
 
 }  // namespace sandboxd

@@ -36,11 +36,13 @@ struct Request {
 // How to install, build and run the project. Commands are shell command
 // lines run with `sh -c` in the project directory inside the sandbox.
 struct BuildPlan {
-  std::string install_command;  // npm with --ignore-scripts --no-audit --no-fund
-  std::string build_command;    // empty in DEV mode
-  std::string start_command;    // listens on 127.0.0.1:`port`
+  std::string
+      install_command;        // npm with --ignore-scripts --no-audit --no-fund
+  std::string build_command;  // empty in DEV mode
+  std::string start_command;  // listens on 127.0.0.1:`port`
   int port = 3000;
-  std::map<std::string, std::string> environment;  // always has NEXT_TELEMETRY_DISABLED=1
+  std::map<std::string, std::string>
+      environment;  // always has NEXT_TELEMETRY_DISABLED=1
   // The normalized dependency set (dependencies and devDependencies merged;
   // name -> validated registry spec) and its hash (lowercase hex SHA-256),
   // which providers use to share installed dependencies between sandboxes.
@@ -58,8 +60,8 @@ struct Project {
 // Assembles the project. Errors: INVALID_ARGUMENT with a message that names
 // the offending path or field, e.g.
 //   generated_code["../x"]: path escapes the project
-//   generated_code["package.json"]: dependency "foo": "file:../foo" is not a registry version
-//   environment["1BAD"]: invalid variable name
+//   generated_code["package.json"]: dependency "foo": "file:../foo" is not a
+//   registry version environment["1BAD"]: invalid variable name
 absl::StatusOr<Project> Assemble(const Request& request,
                                  const Limits& limits = Limits());
 

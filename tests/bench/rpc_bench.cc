@@ -35,9 +35,10 @@ class BareService final : public SandboxService::CallbackService {
  public:
   explicit BareService(std::vector<sandbox::v1::Sandbox> sandboxes)
       : sandboxes_(std::move(sandboxes)) {}
-  grpc::ServerUnaryReactor* Get(grpc::CallbackServerContext* ctx,
-                                const sandbox::v1::GetSandboxRequest* request,
-                                sandbox::v1::GetSandboxResponse* response) override {
+  grpc::ServerUnaryReactor* Get(
+      grpc::CallbackServerContext* ctx,
+      const sandbox::v1::GetSandboxRequest* request,
+      sandbox::v1::GetSandboxResponse* response) override {
     response->set_success(true);
     *response->mutable_sandbox() = sandboxes_.front();
     response->mutable_sandbox()->set_sandbox_id(request->sandbox_id());
@@ -45,9 +46,10 @@ class BareService final : public SandboxService::CallbackService {
     reactor->Finish(grpc::Status::OK);
     return reactor;
   }
-  grpc::ServerUnaryReactor* List(grpc::CallbackServerContext* ctx,
-                                 const sandbox::v1::ListSandboxesRequest* request,
-                                 sandbox::v1::ListSandboxesResponse* response) override {
+  grpc::ServerUnaryReactor* List(
+      grpc::CallbackServerContext* ctx,
+      const sandbox::v1::ListSandboxesRequest* request,
+      sandbox::v1::ListSandboxesResponse* response) override {
     response->set_success(true);
     for (const auto& s : sandboxes_) *response->add_sandboxes() = s;
     response->set_count(static_cast<int>(sandboxes_.size()));
@@ -67,7 +69,8 @@ struct Result {
 
 Result Measure(int port, bool list, const std::string& id) {
   const int threads = absl::GetFlag(FLAGS_threads);
-  const absl::Time until = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_seconds));
+  const absl::Time until =
+      absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_seconds));
   std::vector<std::vector<double>> latencies(threads);
   std::atomic<int64_t> errors{0};
   std::vector<std::thread> workers;
@@ -75,9 +78,9 @@ Result Measure(int port, bool list, const std::string& id) {
     workers.emplace_back([&, t] {
       grpc::ChannelArguments args;
       args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-      auto stub = SandboxService::NewStub(grpc::CreateCustomChannel(
-          "127.0.0.1:" + std::to_string(port), grpc::InsecureChannelCredentials(),
-          args));
+      auto stub = SandboxService::NewStub(
+          grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port),
+                                    grpc::InsecureChannelCredentials(), args));
       sandbox::v1::GetSandboxRequest get;
       get.set_sandbox_id(id);
       sandbox::v1::ListSandboxesRequest page;
@@ -116,8 +119,9 @@ double TimeBuildWithWatchers(int watchers, int lines) {
   ServerTestEnv env;
   FakeProvider::Step noisy;
   for (int i = 0; i < lines; ++i) {
-    noisy.output.emplace_back(OutputStream::kStdout,
-                              "npm line " + std::to_string(i) + std::string(80, '.'));
+    noisy.output.emplace_back(
+        OutputStream::kStdout,
+        "npm line " + std::to_string(i) + std::string(80, '.'));
   }
   env.core().provider().SetDefault(FakeProvider::Call::kInstall, noisy);
   env.core().provider().Hold(FakeProvider::Call::kProvision);
@@ -126,7 +130,8 @@ double TimeBuildWithWatchers(int watchers, int lines) {
   (void)env.stub().Create(&create_context, FrontendRequest(), &created);
   env.core().provider().AwaitHeld(FakeProvider::Call::kProvision, 1);
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::unique_ptr<grpc::ClientReader<sandbox::v1::BuildEvent>>> readers;
+  std::vector<std::unique_ptr<grpc::ClientReader<sandbox::v1::BuildEvent>>>
+      readers;
   std::vector<std::thread> drains;
   std::atomic<int> finished{0};
   // Readers on a few threads, each draining many streams round-robin.
@@ -179,7 +184,8 @@ int Run() {
   // Logging is on in production; the bench measures that configuration,
   // with stderr sent to /dev/null by the caller if wanted.
   options.log_rpcs = false;
-  options.callers = [](const grpc::CallbackServerContext&) -> absl::StatusOr<Caller> {
+  options.callers =
+      [](const grpc::CallbackServerContext&) -> absl::StatusOr<Caller> {
     return CoreTestEnv::kAdmin;
   };
   auto sandboxd = SandboxServer::Start(options, &env.manager(), &metrics);
@@ -188,7 +194,8 @@ int Run() {
   BareService bare(records);
   int bare_port = 0;
   grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &bare_port);
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                           &bare_port);
   builder.RegisterService(&bare);
   auto bare_server = builder.BuildAndStart();
 
@@ -200,19 +207,23 @@ int Run() {
     for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
       Result o = Measure((*sandboxd)->grpc_port(), list, ids.front());
       Result b = Measure(bare_port, list, ids.front());
-      std::printf("  %-4s round %d: sandboxd %8.0f req/s p50 %6.0f us p99 %6.0f us (%lld errors) | bare %8.0f req/s p50 %6.0f us p99 %6.0f us\n",
-                  list ? "List" : "Get", round + 1, o.rps, o.p50_us, o.p99_us,
-                  static_cast<long long>(o.errors), b.rps, b.p50_us, b.p99_us);
+      std::printf(
+          "  %-4s round %d: sandboxd %8.0f req/s p50 %6.0f us p99 %6.0f us "
+          "(%lld errors) | bare %8.0f req/s p50 %6.0f us p99 %6.0f us\n",
+          list ? "List" : "Get", round + 1, o.rps, o.p50_us, o.p99_us,
+          static_cast<long long>(o.errors), b.rps, b.p50_us, b.p99_us);
       ours_rps.push_back(o.rps);
       bare_rps.push_back(b.rps);
       ours_p99.push_back(o.p99_us);
       bare_p99.push_back(b.p99_us);
     }
     double r = Median(ours_rps) / Median(bare_rps);
-    std::printf("%s: median sandboxd %.0f req/s (p99 %.0f us), bare %.0f req/s (p99 %.0f us); throughput ratio sandboxd/bare = %.2f, p99 ratio = %.2f\n",
-                list ? "List(page_size=50)" : "Get", Median(ours_rps),
-                Median(ours_p99), Median(bare_rps), Median(bare_p99), r,
-                Median(ours_p99) / Median(bare_p99));
+    std::printf(
+        "%s: median sandboxd %.0f req/s (p99 %.0f us), bare %.0f req/s (p99 "
+        "%.0f us); throughput ratio sandboxd/bare = %.2f, p99 ratio = %.2f\n",
+        list ? "List(page_size=50)" : "Get", Median(ours_rps), Median(ours_p99),
+        Median(bare_rps), Median(bare_p99), r,
+        Median(ours_p99) / Median(bare_p99));
   }
   (*sandboxd)->Drain(absl::Seconds(1));
   bare_server->Shutdown();
@@ -222,11 +233,14 @@ int Run() {
   for (int round = 0; round < absl::GetFlag(FLAGS_rounds); ++round) {
     alone.push_back(TimeBuildWithWatchers(0, 2000));
     watched.push_back(TimeBuildWithWatchers(1000, 2000));
-    std::printf("  build of 2000 log lines, round %d: %.3f s alone, %.3f s with 1000 watchers\n",
-                round + 1, alone.back(), watched.back());
+    std::printf(
+        "  build of 2000 log lines, round %d: %.3f s alone, %.3f s with 1000 "
+        "watchers\n",
+        round + 1, alone.back(), watched.back());
   }
-  std::printf("Build with 1000 watchers: median %.3f s vs %.3f s alone (ratio %.2f)\n",
-              Median(watched), Median(alone), Median(watched) / Median(alone));
+  std::printf(
+      "Build with 1000 watchers: median %.3f s vs %.3f s alone (ratio %.2f)\n",
+      Median(watched), Median(alone), Median(watched) / Median(alone));
   return 0;
 }
 

@@ -41,9 +41,8 @@ class Sandboxd {
       std::string data = "--data_dir=" + data_dir;
       std::string delay = "--fake_step_delay=" + step_delay;
       execl(FakeBinary().c_str(), "sandboxd_fake", "--insecure_no_auth",
-            "--grpc_addr=127.0.0.1:0",
-            "--http_addr=127.0.0.1:0", data.c_str(), delay.c_str(),
-            "--log_rpcs=false", "--drain_timeout=5s", nullptr);
+            "--grpc_addr=127.0.0.1:0", "--http_addr=127.0.0.1:0", data.c_str(),
+            delay.c_str(), "--log_rpcs=false", "--drain_timeout=5s", nullptr);
       _exit(127);
     }
     close(out[1]);
@@ -51,15 +50,16 @@ class Sandboxd {
     char line[256] = {0};
     int grpc_port = 0, http_port = 0;
     while (fgets(line, sizeof(line), f) != nullptr) {
-      if (sscanf(line, "LISTENING grpc=%d http=%d", &grpc_port, &http_port) == 2) {
+      if (sscanf(line, "LISTENING grpc=%d http=%d", &grpc_port, &http_port) ==
+          2) {
         break;
       }
     }
     out_ = f;
     EXPECT_GT(grpc_port, 0) << "sandboxd_fake did not start";
-    stub_ = sandbox::v1::SandboxService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(grpc_port),
-        grpc::InsecureChannelCredentials()));
+    stub_ = sandbox::v1::SandboxService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port),
+                            grpc::InsecureChannelCredentials()));
   }
   ~Sandboxd() {
     if (pid_ > 0) Kill(SIGKILL);
@@ -90,7 +90,8 @@ std::unique_ptr<grpc::ClientContext> Deadline(int seconds) {
 
 std::string Create(Sandboxd& d) {
   sandbox::v1::CreateSandboxResponse response;
-  grpc::Status s = d.stub().Create(Deadline(10).get(), FrontendRequest(), &response);
+  grpc::Status s =
+      d.stub().Create(Deadline(10).get(), FrontendRequest(), &response);
   EXPECT_TRUE(s.ok()) << s.error_message();
   return response.sandbox_id();
 }
@@ -128,7 +129,8 @@ TEST(ProcessTest, KillNineMidBuildLosesNothingAndNoBuildStaysStuck) {
     grpc::Status status;
     auto events = Watch(first, finished_id, &status);
     ASSERT_TRUE(status.ok()) << status.error_message();
-    ASSERT_EQ(Get(first, finished_id).status(), sandbox::v1::SANDBOX_STATUS_READY);
+    ASSERT_EQ(Get(first, finished_id).status(),
+              sandbox::v1::SANDBOX_STATUS_READY);
     for (int i = 0; i < 3; ++i) acknowledged[Create(first)] = 0;
     // Let the builds get going, then note what was recorded.
     bool building = false;
@@ -146,7 +148,8 @@ TEST(ProcessTest, KillNineMidBuildLosesNothingAndNoBuildStaysStuck) {
     ASSERT_TRUE(WIFSIGNALED(status_code));
   }
   Sandboxd second(dir, "50ms");
-  EXPECT_EQ(Get(second, finished_id).status(), sandbox::v1::SANDBOX_STATUS_READY);
+  EXPECT_EQ(Get(second, finished_id).status(),
+            sandbox::v1::SANDBOX_STATUS_READY);
   for (const auto& [id, seen] : acknowledged) {
     grpc::Status status;
     std::vector<BuildEvent> events = Watch(second, id, &status);

@@ -1,11 +1,10 @@
 // Authentication and tenant isolation through the real gRPC server.
-#include "server/auth_setup.h"
-
 #include "gmock/gmock.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "lib/auth/token_minter.h"
-#include "grpcpp/generic/generic_stub.h"
+#include "server/auth_setup.h"
 #include "tests/server/server_test_env.h"
 
 namespace sandboxd::testing {
@@ -23,7 +22,8 @@ CallerResolver TestCallers() {
   options.audience = "sandboxd";
   auto verifier = auth::JwtVerifier::Create(options);
   EXPECT_TRUE(verifier.ok()) << verifier.status();
-  return JwtCallers(std::shared_ptr<const auth::JwtVerifier>(*std::move(verifier)));
+  return JwtCallers(
+      std::shared_ptr<const auth::JwtVerifier>(*std::move(verifier)));
 }
 
 std::string Token(const std::string& sub, bool admin = false,
@@ -40,7 +40,8 @@ std::string Token(const std::string& sub, bool admin = false,
 
 std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(30));
   if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
   return context;
 }
@@ -59,11 +60,13 @@ TEST_F(AuthTest, MissingOrBadTokensAreUnauthenticatedWithoutEchoingThem) {
   EXPECT_EQ(none.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_THAT(none.error_message(), HasSubstr("missing"));
 
-  std::string expired = Token("alice", false, absl::Minutes(5),
-                              absl::Now() - absl::Hours(1));
+  std::string expired =
+      Token("alice", false, absl::Minutes(5), absl::Now() - absl::Hours(1));
   std::string tampered = alice_;
-  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
-  for (const std::string& token : {expired, tampered, std::string("garbage.token.x")}) {
+  tampered[tampered.size() / 2] =
+      tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  for (const std::string& token :
+       {expired, tampered, std::string("garbage.token.x")}) {
     grpc::Status s = env_.stub().List(As(token).get(), {}, &listed);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
     EXPECT_THAT(s.error_message(), Not(HasSubstr(token)));
@@ -73,7 +76,8 @@ TEST_F(AuthTest, MissingOrBadTokensAreUnauthenticatedWithoutEchoingThem) {
 
 TEST_F(AuthTest, TenantsCannotSeeOrTouchEachOthersSandboxes) {
   sandbox::v1::CreateSandboxResponse created;
-  ASSERT_TRUE(env_.stub().Create(As(alice_).get(), FrontendRequest(), &created).ok());
+  ASSERT_TRUE(
+      env_.stub().Create(As(alice_).get(), FrontendRequest(), &created).ok());
   const std::string id = created.sandbox_id();
   EXPECT_EQ(created.sandbox().owner(), "alice");
 
@@ -122,14 +126,15 @@ TEST_F(AuthTest, HealthNeedsNoToken) {
   // encoded by hand (Debian ships no C++ health stubs).
   const std::string service = "sandbox.v1.SandboxService";
   std::string bytes = std::string(1, '\x0a') +
-                      std::string(1, static_cast<char>(service.size())) + service;
+                      std::string(1, static_cast<char>(service.size())) +
+                      service;
   grpc::Slice slice(bytes);
   grpc::ByteBuffer request(&slice, 1);
   grpc::GenericStub generic(env_.channel());
   grpc::CompletionQueue cq;
   auto context = As("");
-  auto call = generic.PrepareUnaryCall(context.get(), "/grpc.health.v1.Health/Check",
-                                       request, &cq);
+  auto call = generic.PrepareUnaryCall(
+      context.get(), "/grpc.health.v1.Health/Check", request, &cq);
   call->StartCall();
   grpc::ByteBuffer response;
   grpc::Status status;
@@ -141,7 +146,8 @@ TEST_F(AuthTest, HealthNeedsNoToken) {
   std::vector<grpc::Slice> slices;
   ASSERT_TRUE(response.Dump(&slices).ok());
   std::string out;
-  for (const auto& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const auto& s : slices)
+    out.append(reinterpret_cast<const char*>(s.begin()), s.size());
   EXPECT_EQ(out, std::string("\x08\x01"));  // status: SERVING
   cq.Shutdown();
 }

@@ -23,7 +23,8 @@ std::unique_ptr<grpc::ClientContext> Context(int seconds = 30) {
   return context;
 }
 
-std::string CreateVia(ServerTestEnv& env, sandbox::v1::CreateSandboxRequest request) {
+std::string CreateVia(ServerTestEnv& env,
+                      sandbox::v1::CreateSandboxRequest request) {
   sandbox::v1::CreateSandboxResponse response;
   grpc::Status status = env.stub().Create(Context().get(), request, &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
@@ -189,7 +190,9 @@ class CountingWatcher : public grpc::ClientReadReactor<BuildEvent> {
     done_.Notify();
   }
   void Cancel() { context_.TryCancel(); }
-  bool Await() { return done_.WaitForNotificationWithTimeout(absl::Seconds(60)); }
+  bool Await() {
+    return done_.WaitForNotificationWithTimeout(absl::Seconds(60));
+  }
   int events() const { return events_; }
   int64_t last() const { return last_; }
   const grpc::Status& status() const { return status_; }
@@ -209,8 +212,9 @@ TEST(SandboxServiceTest, AThousandWatchersAndAStuckOneDoNotHoldTheBuild) {
   ServerTestEnv env;
   FakeProvider::Step noisy;
   for (int i = 0; i < 500; ++i) {
-    noisy.output.emplace_back(OutputStream::kStdout,
-                              "line " + std::to_string(i) + std::string(200, '.'));
+    noisy.output.emplace_back(
+        OutputStream::kStdout,
+        "line " + std::to_string(i) + std::string(200, '.'));
   }
   env.core().provider().SetDefault(Call::kInstall, noisy);
   env.core().provider().Hold(Call::kProvision);
@@ -220,7 +224,8 @@ TEST(SandboxServiceTest, AThousandWatchersAndAStuckOneDoNotHoldTheBuild) {
   CountingWatcher stuck(&env.stub(), id, /*stall_after_first=*/true);
   std::vector<std::unique_ptr<CountingWatcher>> watchers;
   for (int i = 0; i < 1000; ++i) {
-    watchers.push_back(std::make_unique<CountingWatcher>(&env.stub(), id, false));
+    watchers.push_back(
+        std::make_unique<CountingWatcher>(&env.stub(), id, false));
   }
   env.core().provider().Release(Call::kProvision);
   // The build settles although one client reads nothing.

@@ -24,12 +24,13 @@ class ServerTestEnv {
     server_options.grpc_addr = "127.0.0.1:0";
     server_options.http_addr = "127.0.0.1:0";
     server_options.log_rpcs = false;
-    auto server = SandboxServer::Start(server_options, &core_.manager(), &metrics_);
+    auto server =
+        SandboxServer::Start(server_options, &core_.manager(), &metrics_);
     EXPECT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(server_->grpc_port()),
-        grpc::InsecureChannelCredentials());
+    channel_ =
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(server_->grpc_port()),
+                            grpc::InsecureChannelCredentials());
     stub_ = sandbox::v1::SandboxService::NewStub(channel_);
   }
   ~ServerTestEnv() { server_->Drain(absl::Seconds(5)); }

@@ -20,7 +20,8 @@ void FakeProvider::SaveLocked() {
   std::string tmp = state_path_ + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& [id, box] : boxes_) out << id << " " << box.running << "\n";
+    for (const auto& [id, box] : boxes_)
+      out << id << " " << box.running << "\n";
   }
   std::rename(tmp.c_str(), state_path_.c_str());
 }
@@ -97,9 +98,10 @@ absl::StatusOr<FakeProvider::Step> FakeProvider::Enter(Call call,
     ++waiting_[call];
     // Wait at the gate, waking every 10 ms to notice cancellation.
     while (held_[call] && !ctx.Done()) {
-      mu_.AwaitWithTimeout(absl::Condition(+[](bool* held) { return !*held; },
-                                           &held_[call]),
-                           absl::Milliseconds(10));
+      mu_.AwaitWithTimeout(
+          absl::Condition(
+              +[](bool* held) { return !*held; }, &held_[call]),
+          absl::Milliseconds(10));
     }
     --waiting_[call];
     if (ctx.cancelled()) return absl::CancelledError("cancelled");
@@ -134,9 +136,9 @@ absl::Status FakeProvider::Provision(const ProvisionSpec& spec,
   return absl::OkStatus();
 }
 
-absl::Status FakeProvider::Upload(std::string_view sandbox_id,
-                                  const std::map<std::string, std::string>& files,
-                                  const CallContext& ctx) {
+absl::Status FakeProvider::Upload(
+    std::string_view sandbox_id,
+    const std::map<std::string, std::string>& files, const CallContext& ctx) {
   absl::StatusOr<Step> step = Enter(Call::kUpload, ctx);
   if (!step.ok()) return step.status();
   if (!step->result.ok()) return step->result;
@@ -237,12 +239,12 @@ absl::StatusOr<std::vector<ProviderSandbox>> FakeProvider::List(
   absl::MutexLock lock(&mu_);
   std::vector<ProviderSandbox> out;
   for (const auto& [id, box] : boxes_) {
-    out.push_back(ProviderSandbox{
-        .sandbox_id = id,
-        .provider_ref = absl::StrCat("fake-", id),
-        .state = box.running ? ProviderSandbox::State::kRunning
-                             : ProviderSandbox::State::kStopped,
-        .detail = ""});
+    out.push_back(
+        ProviderSandbox{.sandbox_id = id,
+                        .provider_ref = absl::StrCat("fake-", id),
+                        .state = box.running ? ProviderSandbox::State::kRunning
+                                             : ProviderSandbox::State::kStopped,
+                        .detail = ""});
   }
   return out;
 }

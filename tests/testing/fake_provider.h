@@ -20,8 +20,16 @@ namespace sandboxd::testing {
 class FakeProvider : public Provider {
  public:
   enum class Call {
-    kProvision, kUpload, kInstall, kRun, kStartApp, kResolvePreview,
-    kStop, kStart, kDestroy, kList
+    kProvision,
+    kUpload,
+    kInstall,
+    kRun,
+    kStartApp,
+    kResolvePreview,
+    kStop,
+    kStart,
+    kDestroy,
+    kList
   };
   struct Step {
     absl::Status result;  // returned (RunCommand: when not OK)
@@ -69,8 +77,7 @@ class FakeProvider : public Provider {
       const std::map<std::string, std::string>& environment,
       const OutputSink& sink, const CallContext& ctx) override;
   absl::Status StartApp(std::string_view sandbox_id,
-                        const scaffold::BuildPlan& plan,
-                        const OutputSink& sink,
+                        const scaffold::BuildPlan& plan, const OutputSink& sink,
                         const CallContext& ctx) override;
   absl::StatusOr<PreviewEndpoint> ResolvePreview(
       std::string_view sandbox_id, const CallContext& ctx) override;

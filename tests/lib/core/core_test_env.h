@@ -19,7 +19,8 @@ namespace sandboxd::testing {
 
 inline std::string MakeTempDir() {
   std::string tmpl =
-      (std::filesystem::temp_directory_path() / "sandboxd-test-XXXXXX").string();
+      (std::filesystem::temp_directory_path() / "sandboxd-test-XXXXXX")
+          .string();
   return std::string(mkdtemp(tmpl.data()));
 }
 
@@ -87,12 +88,12 @@ class CoreTestEnv {
                       s->status() == sandbox::v1::SANDBOX_STATUS_DELETING;
       if (!building && !manager_->events().IsActive(id)) return *s;
       absl::Notification woke;
-      uint64_t handle = manager_->events().Wait(
-          id, s->last_event_sequence(), [&woke] { woke.Notify(); });
+      uint64_t handle = manager_->events().Wait(id, s->last_event_sequence(),
+                                                [&woke] { woke.Notify(); });
       if (!woke.WaitForNotificationWithTimeout(absl::Seconds(20))) {
         manager_->events().CancelWait(id, handle);
-        ADD_FAILURE() << "sandbox " << id << " did not settle: "
-                      << s->DebugString();
+        ADD_FAILURE() << "sandbox " << id
+                      << " did not settle: " << s->DebugString();
         return *s;
       }
     }

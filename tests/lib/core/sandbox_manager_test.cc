@@ -73,10 +73,10 @@ TEST(SandboxManagerTest, ProductionBuildRunsTheBuildCommand) {
 TEST(SandboxManagerTest, FailedBuildCommandEndsFailedWithItsLastLines) {
   CoreTestEnv env;
   env.provider().SetDefault(
-      Call::kRun,
-      {.exit_code = 1,
-       .output = {{OutputStream::kStdout, "./app/page.tsx:3:7"},
-                  {OutputStream::kStdout, "Type error: Cannot find name 'x'."}}});
+      Call::kRun, {.exit_code = 1,
+                   .output = {{OutputStream::kStdout, "./app/page.tsx:3:7"},
+                              {OutputStream::kStdout,
+                               "Type error: Cannot find name 'x'."}}});
   auto request = FrontendRequest();
   request.set_mode(sandbox::v1::MODE_PRODUCTION);
   auto created = env.manager().Create(CoreTestEnv::kAlice, request);
@@ -109,7 +109,8 @@ TEST(SandboxManagerTest, InstallFailureEndsFailed) {
   env.provider().SetDefault(
       Call::kInstall,
       {.result = absl::FailedPreconditionError("npm exited with code 1"),
-       .output = {{OutputStream::kStderr, "npm ERR! 404 Not Found - left-pad"}}});
+       .output = {
+           {OutputStream::kStderr, "npm ERR! 404 Not Found - left-pad"}}});
   auto created = env.manager().Create(CoreTestEnv::kAlice, FrontendRequest());
   ASSERT_THAT(created, IsOk());
   Sandbox done = env.AwaitSettled(created->sandbox_id());
@@ -152,8 +153,9 @@ TEST(SandboxManagerTest, BadRequestsNameTheField) {
               StatusIs(absl::StatusCode::kInvalidArgument, "mode"));
   auto bad_label = FrontendRequest();
   (*bad_label.mutable_labels())["Bad Key"] = "x";
-  EXPECT_THAT(env.manager().Create(CoreTestEnv::kAlice, bad_label),
-              StatusIs(absl::StatusCode::kInvalidArgument, "labels[\"Bad Key\"]"));
+  EXPECT_THAT(
+      env.manager().Create(CoreTestEnv::kAlice, bad_label),
+      StatusIs(absl::StatusCode::kInvalidArgument, "labels[\"Bad Key\"]"));
   auto short_idle = FrontendRequest();
   short_idle.mutable_idle_timeout()->set_seconds(5);
   EXPECT_THAT(env.manager().Create(CoreTestEnv::kAlice, short_idle),
@@ -164,8 +166,9 @@ TEST(SandboxManagerTest, BadRequestsNameTheField) {
               StatusIs(absl::StatusCode::kInvalidArgument, "../etc/passwd"));
   EXPECT_THAT(env.manager().Get(CoreTestEnv::kAlice, ""),
               StatusIs(absl::StatusCode::kInvalidArgument, "sandbox_id"));
-  EXPECT_THAT(env.manager().Get(CoreTestEnv::kAlice, "sbx-00000000000000000000"),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(
+      env.manager().Get(CoreTestEnv::kAlice, "sbx-00000000000000000000"),
+      StatusIs(absl::StatusCode::kNotFound));
   sandbox::v1::ListSandboxesRequest negative;
   negative.set_page_size(-1);
   EXPECT_THAT(env.manager().List(CoreTestEnv::kAlice, negative),
@@ -179,9 +182,9 @@ TEST(SandboxManagerTest, BadRequestsNameTheField) {
 
 TEST(SandboxManagerTest, NoProviderMeansFailedPrecondition) {
   CoreTestEnv env({}, /*with_provider=*/false);
-  EXPECT_THAT(env.manager().Create(CoreTestEnv::kAlice, FrontendRequest()),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       "no sandbox provider"));
+  EXPECT_THAT(
+      env.manager().Create(CoreTestEnv::kAlice, FrontendRequest()),
+      StatusIs(absl::StatusCode::kFailedPrecondition, "no sandbox provider"));
 }
 
 TEST(SandboxManagerTest, OtherOwnersSandboxesDoNotExist) {
