@@ -5,6 +5,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "grpcpp/grpcpp.h"
+#include "lib/http/json_error.h"
 
 namespace sandboxd {
 namespace {
@@ -93,13 +94,16 @@ void RpcObserver::Record(const std::string& method, const std::string& peer,
   }
   if (!log_) return;
   std::string line = absl::StrFormat(
-      "{\"time\":\"%s\",\"event\":\"rpc\",\"method\":\"%s\",\"peer\":\"%s\","
-      "\"code\":\"%s\",\"duration_ms\":%.3f",
-      absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone()),
-      JsonEscape(method), JsonEscape(peer), code, seconds * 1000);
+      "{\"time\":\"%s\",\"event\":\"rpc\",\"method\":",
+      absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone()));
+  AppendJsonString(line, method);
+  line += ",\"peer\":";
+  AppendJsonString(line, peer);
+  absl::StrAppendFormat(&line, ",\"code\":\"%s\",\"duration_ms\":%.3f", code,
+                        seconds * 1000);
   if (!status.ok()) {
-    absl::StrAppendFormat(&line, ",\"message\":\"%s\"",
-                          JsonEscape(status.error_message()));
+    line += ",\"message\":";
+    AppendJsonString(line, status.error_message());
   }
   line += "}\n";
   // One write per line keeps concurrent lines whole.
@@ -109,37 +113,6 @@ void RpcObserver::Record(const std::string& method, const std::string& peer,
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 MakeRpcObserverInterceptor(std::shared_ptr<RpcObserver> observer) {
   return std::make_unique<ObserverFactory>(std::move(observer));
-}
-
-std::string JsonEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += absl::StrFormat("\\u%04x", c);
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 }  // namespace sandboxd

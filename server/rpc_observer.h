@@ -29,9 +29,6 @@ class RpcObserver {
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 MakeRpcObserverInterceptor(std::shared_ptr<RpcObserver> observer);
 
-// JSON string escaping for log lines.
-std::string JsonEscape(std::string_view text);
-
 }  // namespace sandboxd
 
 #endif  // SANDBOXD_SERVER_RPC_OBSERVER_H_
