@@ -77,9 +77,12 @@ void WriteCanonical(const rapidjson::Value& v, Writer& w) {
 
 absl::Status ParseJson(absl::string_view text, bool jsonc,
                        rapidjson::Document* doc) {
-  // Iterative parsing keeps deep nesting off the stack.
-  constexpr unsigned kStrict =
-      rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+  // Iterative parsing keeps deep nesting off the stack. Full precision makes
+  // numbers round-trip: the fast default path can be one ulp off for long
+  // literals, so a user's number would change on every rewrite.
+  constexpr unsigned kStrict = rapidjson::kParseIterativeFlag |
+                               rapidjson::kParseValidateEncodingFlag |
+                               rapidjson::kParseFullPrecisionFlag;
   constexpr unsigned kLenient = kStrict | rapidjson::kParseCommentsFlag |
                                 rapidjson::kParseTrailingCommasFlag;
   // npm strips a UTF-8 BOM before JSON.parse.
