@@ -1,12 +1,21 @@
 #include "lib/scaffold/json_util.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
 #include <map>
+#include <system_error>
 #include <vector>
 
+#include "absl/strings/charconv.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "rapidjson/encodedstream.h"
 #include "rapidjson/error/en.h"
+#include "rapidjson/memorystream.h"
 #include "rapidjson/prettywriter.h"
+#include "rapidjson/reader.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -75,25 +84,113 @@ void WriteCanonical(const rapidjson::Value& v, Writer& w) {
 
 }  // namespace
 
+namespace {
+
+// Builds a Document from a parse that keeps numbers as text, converting
+// each number itself: integers exactly, others with absl::from_chars
+// (correctly rounded), so every number round-trips through a rewrite.
+// RapidJSON 1.1's own fast path is not exact, and its full-precision path
+// calls clz(0) (undefined behaviour) on inputs such as `0e263`.
+class NumberConverter {
+ public:
+  explicit NumberConverter(rapidjson::Document& doc) : doc_(doc) {}
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(int64_t i) { return doc_.Int64(i); }
+  bool Uint64(uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool) {
+    absl::string_view text(str, length);
+    if (text.find_first_of(".eE") == absl::string_view::npos) {
+      int64_t i;
+      if (absl::SimpleAtoi(text, &i)) return doc_.Int64(i);
+      uint64_t u;
+      if (absl::SimpleAtoi(text, &u)) return doc_.Uint64(u);
+    }
+    double d = 0;
+    absl::from_chars_result r =
+        absl::from_chars(text.data(), text.data() + text.size(), d);
+    if (r.ec == std::errc::result_out_of_range) {
+      // Overflow (1e999) is RapidJSON's own "number too big"; underflow
+      // (1e-999) is zero, as in JSON.parse. strtod (the "C" locale: sandboxd
+      // never sets one) tells which.
+      d = std::strtod(std::string(text).c_str(), nullptr);
+      if (std::isinf(d)) {
+        too_big_ = true;
+        return false;
+      }
+    } else if (r.ec != std::errc()) {
+      return false;  // cannot happen: the reader validated the syntax
+    }
+    return doc_.Double(d);
+  }
+  bool String(const char* str, rapidjson::SizeType length, bool copy) {
+    return doc_.String(str, length, copy);
+  }
+  bool StartObject() { return doc_.StartObject(); }
+  bool Key(const char* str, rapidjson::SizeType length, bool copy) {
+    return doc_.Key(str, length, copy);
+  }
+  bool EndObject(rapidjson::SizeType members) {
+    return doc_.EndObject(members);
+  }
+  bool StartArray() { return doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) {
+    return doc_.EndArray(elements);
+  }
+  bool too_big() const { return too_big_; }
+
+ private:
+  rapidjson::Document& doc_;
+  bool too_big_ = false;
+};
+
+template <unsigned kFlags>
+struct NumberPreservingParse {
+  absl::string_view text;
+  rapidjson::ParseResult result;
+  bool too_big = false;
+  bool operator()(rapidjson::Document& doc) {
+    NumberConverter handler(doc);
+    rapidjson::MemoryStream memory(text.data(), text.size());
+    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>
+        in(memory);
+    rapidjson::Reader reader;
+    result = reader.Parse<kFlags | rapidjson::kParseNumbersAsStringsFlag>(
+        in, handler);
+    too_big = handler.too_big();
+    return !result.IsError();
+  }
+};
+
+template <unsigned kFlags>
+rapidjson::ParseResult Parse(absl::string_view text, rapidjson::Document* doc) {
+  NumberPreservingParse<kFlags> parse{text};
+  doc->Populate(parse);
+  if (parse.too_big) {
+    return rapidjson::ParseResult(rapidjson::kParseErrorNumberTooBig,
+                                  parse.result.Offset());
+  }
+  return parse.result;
+}
+
+}  // namespace
+
 absl::Status ParseJson(absl::string_view text, bool jsonc,
                        rapidjson::Document* doc) {
-  // Iterative parsing keeps deep nesting off the stack. Full precision makes
-  // numbers round-trip: the fast default path can be one ulp off for long
-  // literals, so a user's number would change on every rewrite.
-  constexpr unsigned kStrict = rapidjson::kParseIterativeFlag |
-                               rapidjson::kParseValidateEncodingFlag |
-                               rapidjson::kParseFullPrecisionFlag;
+  // Iterative parsing keeps deep nesting off the stack.
+  constexpr unsigned kStrict =
+      rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
   constexpr unsigned kLenient = kStrict | rapidjson::kParseCommentsFlag |
                                 rapidjson::kParseTrailingCommasFlag;
   // npm strips a UTF-8 BOM before JSON.parse.
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  if (jsonc) {
-    doc->Parse<kLenient>(text.data(), text.size());
-  } else {
-    doc->Parse<kStrict>(text.data(), text.size());
-  }
-  if (doc->HasParseError()) {
-    size_t offset = std::min(doc->GetErrorOffset(), text.size());
+  const rapidjson::ParseResult parsed =
+      jsonc ? Parse<kLenient>(text, doc) : Parse<kStrict>(text, doc);
+  if (parsed.IsError()) {
+    size_t offset = std::min(parsed.Offset(), text.size());
     size_t line = 1, column = 1;
     for (size_t i = 0; i < offset; ++i) {
       if (text[i] == '\n') {
@@ -105,7 +202,7 @@ absl::Status ParseJson(absl::string_view text, bool jsonc,
     }
     return absl::InvalidArgumentError(
         absl::StrCat("invalid JSON at line ", line, ", column ", column, ": ",
-                     rapidjson::GetParseError_En(doc->GetParseError())));
+                     rapidjson::GetParseError_En(parsed.Code())));
   }
   if (!DepthWithin(*doc, kMaxJsonDepth)) {
     return absl::InvalidArgumentError(

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/scaffold/json_util.h"
@@ -222,13 +223,25 @@ TEST(PackageJsonTest, ValidatesOverridesAndHashesThemCanonically) {
               IsInvalidArgument("must be a string"));
 }
 
+TEST(PackageJsonTest, RejectsNumbersTooBigForADouble) {
+  EXPECT_THAT(MergePackageJson(R"({"x": 1e999})", TailwindMajor::kV4).status(),
+              IsInvalidArgument("Number too big"));
+  EXPECT_THAT(MergePackageJson(
+                  absl::StrCat(R"({"x": 1)", std::string(400, '0'), "e-10}"),
+                  TailwindMajor::kV4)
+                  .status(),
+              IsInvalidArgument("Number too big"));
+}
+
 TEST(PackageJsonTest, MergingIsIdempotent) {
   for (const char* json :
        {"{}", R"({"name":"x","dependencies":{"next":"^16","zod":"^3"}})",
         R"({"devDependencies":{"tailwindcss":"^3","postcss":"latest"}})",
         // Found by package_json_fuzzer: a long number must keep its value
         // through a rewrite (rapidjson's fast number path is not exact).
-        R"({"veoi":1000002632545239445924221,"f":0.30000000000000004})"}) {
+        R"({"veoi":1000002632545239445924221,"f":0.30000000000000004})",
+        R"({"z":0e0263,"u":1e-999,"i":-9223372036854775808,)"
+        R"("b":18446744073709551615,"n":-0.0})"}) {
     for (TailwindMajor tw : {TailwindMajor::kV3, TailwindMajor::kV4}) {
       MergedPackageJson once = MergeOk(json, tw);
       MergedPackageJson twice = MergeOk(once.text, tw);
