@@ -11,6 +11,7 @@
 #include "absl/strings/charconv.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "lib/scaffold/utf8.h"
 #include "rapidjson/encodedstream.h"
 #include "rapidjson/error/en.h"
 #include "rapidjson/memorystream.h"
@@ -126,11 +127,15 @@ class NumberConverter {
     }
     return doc_.Double(d);
   }
+  // RapidJSON decodes an unpaired surrogate escape ("\udc00") into bytes
+  // that are not UTF-8; such a string could never be written back.
   bool String(const char* str, rapidjson::SizeType length, bool copy) {
+    if (!ValidUtf8(str, length)) return false;
     return doc_.String(str, length, copy);
   }
   bool StartObject() { return doc_.StartObject(); }
   bool Key(const char* str, rapidjson::SizeType length, bool copy) {
+    if (!ValidUtf8(str, length)) return false;
     return doc_.Key(str, length, copy);
   }
   bool EndObject(rapidjson::SizeType members) {
@@ -141,10 +146,20 @@ class NumberConverter {
     return doc_.EndArray(elements);
   }
   bool too_big() const { return too_big_; }
+  bool bad_utf8() const { return bad_utf8_; }
 
  private:
+  bool ValidUtf8(const char* str, rapidjson::SizeType length) {
+    if (!FindInvalidUtf8(absl::string_view(str, length)).has_value()) {
+      return true;
+    }
+    bad_utf8_ = true;
+    return false;
+  }
+
   rapidjson::Document& doc_;
   bool too_big_ = false;
+  bool bad_utf8_ = false;
 };
 
 template <unsigned kFlags>
@@ -152,6 +167,7 @@ struct NumberPreservingParse {
   absl::string_view text;
   rapidjson::ParseResult result;
   bool too_big = false;
+  bool bad_utf8 = false;
   bool operator()(rapidjson::Document& doc) {
     NumberConverter handler(doc);
     rapidjson::MemoryStream memory(text.data(), text.size());
@@ -161,6 +177,7 @@ struct NumberPreservingParse {
     result = reader.Parse<kFlags | rapidjson::kParseNumbersAsStringsFlag>(
         in, handler);
     too_big = handler.too_big();
+    bad_utf8 = handler.bad_utf8();
     return !result.IsError();
   }
 };
@@ -171,6 +188,10 @@ rapidjson::ParseResult Parse(absl::string_view text, rapidjson::Document* doc) {
   doc->Populate(parse);
   if (parse.too_big) {
     return rapidjson::ParseResult(rapidjson::kParseErrorNumberTooBig,
+                                  parse.result.Offset());
+  }
+  if (parse.bad_utf8) {
+    return rapidjson::ParseResult(rapidjson::kParseErrorStringInvalidEncoding,
                                   parse.result.Offset());
   }
   return parse.result;

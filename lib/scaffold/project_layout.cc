@@ -38,11 +38,15 @@ bool HasFileUnder(const FileMap& files, absl::string_view dir) {
 }
 
 bool IsBareShape(const FileMap& files) {
-  if (HasFileUnder(files, "app") || HasFileUnder(files, "src/app")) {
+  if (HasFileUnder(files, "src/app")) return false;
+  if (FindModule(files, "page").empty() &&
+      FindModule(files, "layout").empty()) {
     return false;
   }
-  return !FindModule(files, "page").empty() ||
-         !FindModule(files, "layout").empty();
+  // app/ may hold routes added next to the bare root page (an iterative
+  // edit adding app/about/page.tsx), but not a root page or layout of its own.
+  return FindModule(files, "app/page").empty() &&
+         FindModule(files, "app/layout").empty();
 }
 
 // Route groups `(name)` and an optional catch-all `[[...x]]` still serve "/".
@@ -152,8 +156,11 @@ FileMap RelocateBareKeys(FileMap files) {
     const bool app_module = HasExtension(
         path,
         {".tsx", ".ts", ".jsx", ".js", ".mjs", ".css", ".mdx", ".module.css"});
-    if (root_level && app_module && !IsRootConfigFile(path)) {
-      out[absl::StrCat("app/", path)] = std::move(content);
+    const std::string target = absl::StrCat("app/", path);
+    // A bare module whose app/ twin exists stays put rather than replace it.
+    if (root_level && app_module && !IsRootConfigFile(path) &&
+        files.count(target) == 0) {
+      out[target] = std::move(content);
     } else {
       out[path] = std::move(content);
     }

@@ -21,7 +21,9 @@ using FileMap = std::map<std::string, std::string>;
 bool IsHtmlSite(const FileMap& files);
 
 // The frontend's shape: root-level `page.tsx`, `layout.tsx`, `globals.css`
-// and the root-level modules they import move into app/. Other shapes are
+// and the root-level modules they import move into app/ (also when app/
+// already holds other routes, as long as it has no page or layout of its
+// own; a module whose app/ twin exists stays put). Other shapes are
 // returned unchanged.
 FileMap RelocateBareKeys(FileMap files);
 

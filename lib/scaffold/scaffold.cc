@@ -6,6 +6,7 @@
 
 #include "lib/common/status_macros.h"
 #include "lib/scaffold/build_plan.h"
+#include "lib/scaffold/generation.h"
 #include "lib/scaffold/html_site.h"
 #include "lib/scaffold/package_json.h"
 #include "lib/scaffold/path_validator.h"
@@ -41,10 +42,17 @@ absl::StatusOr<Project> Assemble(const Request& request, const Limits& limits) {
                    MergePackageJson(user_package_json, tailwind));
   files["package.json"] = package_json.text;
   RETURN_IF_ERROR(AddProjectDefaults(layout, tailwind, rewrites, &files));
+  bool marked = false;
+  if (!request.generation_token.empty()) {
+    RETURN_IF_ERROR(ValidateGenerationToken(request.generation_token));
+    marked = AddGenerationMarker(layout, request.generation_token, &files);
+  }
 
   Project project;
-  project.files = std::move(files);
   project.plan = MakeBuildPlan(request, package_json);
+  if (marked) project.plan.generation_token = request.generation_token;
+  project.plan.routes = StaticRoutes(layout, files);
+  project.files = std::move(files);
   return project;
 }
 

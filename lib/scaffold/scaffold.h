@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -31,6 +32,9 @@ struct Request {
   Mode mode = Mode::kDev;
   std::string build_script;                        // empty: `next build`
   std::map<std::string, std::string> environment;  // for the app
+  // Marks this batch of files in the served HTML (lib/scaffold/generation.h);
+  // empty: no marker. 1-100 of [A-Za-z0-9._-].
+  std::string generation_token;
 };
 
 // How to install, build and run the project. Commands are shell command
@@ -48,6 +52,11 @@ struct BuildPlan {
   // which providers use to share installed dependencies between sandboxes.
   std::map<std::string, std::string> dependencies;
   std::string dependency_fingerprint;
+  // The request's generation token when the project carries the marker
+  // (app router only): the app serves this batch once its HTML contains it.
+  std::string generation_token;
+  // The static pages ("/", "/about"), for warming them after a start.
+  std::vector<std::string> routes;
 };
 
 // A complete project: every file to write (deterministic for a given

@@ -90,9 +90,12 @@ std::string NextConfigTemplate(const std::vector<Rewrite>& rewrites) {
     }
     rewrite_block += "    ];\n  },\n";
   }
+  // The build cache flag is next 16's default, spelled out because seeding
+  // `.next/cache` (lib/local) relies on it. One text for DEV and PRODUCTION.
   return absl::StrCat(R"(/** @type {import("next").NextConfig} */
 const nextConfig = {
   images: { unoptimized: true },
+  experimental: { turbopackFileSystemCacheForBuild: true },
 )",
                       rewrite_block, R"(};
 

@@ -30,8 +30,9 @@ std::string TailwindConfigTemplate(
 // A (source, destination) URL rewrite for next.config.
 using Rewrite = std::pair<std::string, std::string>;
 
-// next.config.mjs: unoptimized images (sandboxes have no egress at run time)
-// and the given rewrites.
+// next.config.mjs: unoptimized images (sandboxes have no egress at run time),
+// turbopack's build cache (seeded by the local provider) and the given
+// rewrites.
 std::string NextConfigTemplate(const std::vector<Rewrite>& rewrites);
 
 // tsconfig.json as Next 16 wants it (so `next build` does not rewrite it),

@@ -233,6 +233,20 @@ TEST(PackageJsonTest, RejectsNumbersTooBigForADouble) {
               IsInvalidArgument("Number too big"));
 }
 
+TEST(PackageJsonTest, RejectsUnpairedSurrogateEscapes) {
+  // Found by package_json_fuzzer: the decoded bytes are not UTF-8, so the
+  // merged file could not be parsed again.
+  EXPECT_THAT(
+      MergePackageJson(R"({"name": "a\udec0b"})", TailwindMajor::kV4).status(),
+      IsInvalidArgument("Invalid encoding in string"));
+  EXPECT_THAT(
+      MergePackageJson(R"({"\ud800x": 1})", TailwindMajor::kV4).status(),
+      IsInvalidArgument("surrogate pair in string is invalid"));
+  // A proper pair is fine.
+  EXPECT_TRUE(
+      MergePackageJson(R"({"name": "\ud83d\ude00"})", TailwindMajor::kV4).ok());
+}
+
 TEST(PackageJsonTest, MergingIsIdempotent) {
   for (const char* json :
        {"{}", R"({"name":"x","dependencies":{"next":"^16","zod":"^3"}})",

@@ -29,6 +29,20 @@ TEST(ProjectLayoutTest, RelocatesTheFrontendsBareKeysIntoApp) {
   EXPECT_EQ(files.at("app/page.tsx"), "p");
 }
 
+TEST(ProjectLayoutTest, RelocatesBareKeysNextToAddedRoutes) {
+  // The frontend's bare page, later joined by app/about (ApplyFiles).
+  FileMap files = RelocateBareKeys({{"page.tsx", "p"},
+                                    {"layout.tsx", "l"},
+                                    {"utils.ts", "bare"},
+                                    {"app/utils.ts", "twin"},
+                                    {"app/about/page.tsx", "a"}});
+  EXPECT_THAT(files, ElementsAre(Key("app/about/page.tsx"),
+                                 Key("app/layout.tsx"), Key("app/page.tsx"),
+                                 Key("app/utils.ts"), Key("utils.ts")));
+  EXPECT_EQ(files.at("app/utils.ts"), "twin");
+  EXPECT_EQ(files.at("utils.ts"), "bare");
+}
+
 TEST(ProjectLayoutTest, LeavesFullProjectPathsAlone) {
   FileMap in = {{"app/page.tsx", "p"}, {"page.tsx", "stray"}};
   EXPECT_EQ(RelocateBareKeys(in), in);

@@ -67,6 +67,17 @@ TEST(AssembleTest, APageAloneGetsALayoutAndTailwind4Css) {
                         kTailwind4Version));
 }
 
+TEST(AssembleTest, GeneratedNextConfigKeepsTheBuildCacheInBothModes) {
+  const std::map<std::string, std::string> files = {{"page.tsx", kPage}};
+  const std::string dev =
+      AssembleOk(files, Mode::kDev).files["next.config.mjs"];
+  EXPECT_THAT(dev, HasSubstr("experimental: { "
+                             "turbopackFileSystemCacheForBuild: true }"));
+  EXPECT_THAT(dev, HasSubstr("images: { unoptimized: true }"));
+  // One text: the mode never changes the config the dev server reads.
+  EXPECT_EQ(AssembleOk(files, Mode::kProduction).files["next.config.mjs"], dev);
+}
+
 TEST(AssembleTest, BareShapeMovesRootModulesThePageImports) {
   Project p = AssembleOk({{"page.tsx", "import { x } from './data';\n"},
                           {"data.ts", "export const x = 1;\n"},
