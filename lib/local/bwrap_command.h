@@ -1,6 +1,7 @@
 // Builds the bubblewrap command line for one sandboxed process (app, build
 // or dependency install). Pure; used by LocalProvider and its unit tests.
-// See the team reference local-isolation.md (shared/reference), §1, for why each flag is there.
+// See the team reference local-isolation.md (shared/reference), §1, for why
+// each flag is there.
 #ifndef SANDBOXD_LIB_LOCAL_BWRAP_COMMAND_H_
 #define SANDBOXD_LIB_LOCAL_BWRAP_COMMAND_H_
 

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -129,6 +130,7 @@ std::vector<std::pair<std::string, std::string>> CgroupLimitWrites(
   constexpr int64_t kPeriodUs = 100000;
   const int64_t quota_us =
       std::max<int64_t>(1000, std::llround(limits.cpus * kPeriodUs));
+  const int weight = std::clamp(limits.cpu_weight, 1, 10000);
   if (host.kind == CgroupHost::Kind::kV2) {
     const std::string& leaf = paths.kill_leaf;
     return {
@@ -136,6 +138,7 @@ std::vector<std::pair<std::string, std::string>> CgroupLimitWrites(
         {leaf + "/memory.swap.max", "0"},
         {leaf + "/pids.max", absl::StrCat(limits.pids)},
         {leaf + "/cpu.max", absl::StrCat(quota_us, " ", kPeriodUs)},
+        {leaf + "/cpu.weight", absl::StrCat(weight)},
     };
   }
   return {
@@ -144,6 +147,8 @@ std::vector<std::pair<std::string, std::string>> CgroupLimitWrites(
       {paths.pids_leaf + "/pids.max", absl::StrCat(limits.pids)},
       {paths.cpu_leaf + "/cpu.cfs_period_us", absl::StrCat(kPeriodUs)},
       {paths.cpu_leaf + "/cpu.cfs_quota_us", absl::StrCat(quota_us)},
+      {paths.cpu_leaf + "/cpu.shares",
+       absl::StrCat(std::max<int64_t>(2, int64_t{weight} * 1024 / 100))},
   };
 }
 

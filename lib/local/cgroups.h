@@ -46,6 +46,10 @@ struct CgroupLimits {
   uint64_t memory_bytes = 1ull << 30;
   int64_t pids = 512;
   double cpus = 2.0;
+  // Relative CPU share under contention, 1-10000 (100 = normal; v1
+  // cpu.shares is this x 1024 / 100, v2 cpu.weight is this). Warm-pool
+  // sandboxes fill at a low weight so they yield to user builds.
+  int cpu_weight = 100;
 };
 
 // The directories of one sandbox's cgroups. Pure.

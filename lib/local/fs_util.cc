@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +20,11 @@
 
 namespace sandboxd::local {
 namespace {
+
+std::atomic<uint64_t>& TempCounter() {
+  static std::atomic<uint64_t> counter{0};
+  return counter;
+}
 
 absl::Status Errno(std::string_view what, std::string_view path) {
   int err = errno;
@@ -80,6 +86,30 @@ absl::Status WalkTree(const std::string& root, Visit visit) {
   return Walk(fd.get(), st.st_dev, root, visit);
 }
 
+// Opens the directory that holds dir/parts[0]/.../parts.back(), creating
+// the missing ones (0755, uid:gid) without following a symlink.
+absl::StatusOr<UniqueFd> OpenParentNoFollow(
+    const std::string& dir, const std::vector<std::string>& parts, uid_t uid,
+    gid_t gid) {
+  UniqueFd current(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!current.valid()) return Errno("open", dir);
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    const char* name = parts[i].c_str();
+    if (::mkdirat(current.get(), name, 0755) == 0) {
+      if (::fchownat(current.get(), name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
+        return Errno("chown", parts[i]);
+      }
+    } else if (errno != EEXIST) {
+      return Errno("mkdir", parts[i]);
+    }
+    UniqueFd next(::openat(current.get(), name,
+                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next.valid()) return Errno("open directory", parts[i]);
+    current = std::move(next);
+  }
+  return current;
+}
+
 }  // namespace
 
 absl::Status ValidateRelativePath(std::string_view path) {
@@ -104,43 +134,254 @@ absl::Status WriteFileNoFollow(const std::string& dir, std::string_view path,
   }
   std::vector<std::string> parts =
       absl::StrSplit(absl::string_view(path.data(), path.size()), '/');
-  UniqueFd current(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!current.valid()) return Errno("open", dir);
-  for (size_t i = 0; i + 1 < parts.size(); ++i) {
-    const char* name = parts[i].c_str();
-    if (::mkdirat(current.get(), name, 0755) == 0) {
-      if (::fchownat(current.get(), name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
-        return Errno("chown", parts[i]);
-      }
-    } else if (errno != EEXIST) {
-      return Errno("mkdir", parts[i]);
-    }
-    UniqueFd next(::openat(current.get(), name,
-                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!next.valid()) return Errno("open directory", parts[i]);
-    current = std::move(next);
-  }
+  absl::StatusOr<UniqueFd> parent = OpenParentNoFollow(dir, parts, uid, gid);
+  if (!parent.ok()) return parent.status();
+  UniqueFd current = *std::move(parent);
   const std::string& leaf = parts.back();
-  // Replace, never write through: unlink first so a planted hard link to
-  // a file outside is not modified either.
-  ::unlinkat(current.get(), leaf.c_str(), 0);
-  UniqueFd file(::openat(current.get(), leaf.c_str(),
-                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                         0644));
+  // Write a temporary file next to it, then rename it over the old one: a
+  // running dev server never sees a missing or half-written file, and a
+  // planted hard link or symlink is replaced, never written through.
+  std::string temp;
+  UniqueFd file;
+  for (int attempt = 0; attempt < 100 && !file.valid(); ++attempt) {
+    temp = absl::StrCat(".", leaf.substr(0, 200), ".sandboxd-", ::getpid(), "-",
+                        TempCounter().fetch_add(1));
+    file = UniqueFd(
+        ::openat(current.get(), temp.c_str(),
+                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
+    if (!file.valid() && errno != EEXIST) break;
+  }
   if (!file.valid()) return Errno("create", std::string(path));
+  auto fail = [&](std::string_view what) {
+    absl::Status status = Errno(what, std::string(path));
+    ::unlinkat(current.get(), temp.c_str(), 0);
+    return status;
+  };
   size_t done = 0;
   while (done < content.size()) {
     ssize_t n =
         ::write(file.get(), content.data() + done, content.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Errno("write", std::string(path));
+      return fail("write");
     }
     done += static_cast<size_t>(n);
   }
-  if (::fchown(file.get(), uid, gid) != 0)
-    return Errno("chown", std::string(path));
+  if (::fchown(file.get(), uid, gid) != 0) return fail("chown");
+  if (::renameat(current.get(), temp.c_str(), current.get(), leaf.c_str()) !=
+      0) {
+    return fail("rename");
+  }
   return absl::OkStatus();
+}
+
+namespace {
+
+// Removes the files under dir_fd (relative path `prefix`) that `keep` does
+// not list; returns whether the directory is left empty.
+absl::StatusOr<bool> PruneDir(int dir_fd, const std::string& prefix,
+                              const std::set<std::string>& keep,
+                              const std::set<std::string>& keep_top,
+                              int depth) {
+  if (depth > kMaxDepth) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("directories nested deeper than ", kMaxDepth, " levels"));
+  }
+  int dup_fd = ::dup(dir_fd);
+  if (dup_fd < 0) return Errno("dup", prefix);
+  DIR* dir = ::fdopendir(dup_fd);
+  if (dir == nullptr) {
+    ::close(dup_fd);
+    return Errno("opendir", prefix);
+  }
+  std::vector<std::pair<std::string, bool>> entries;  // name, is_dir
+  while (struct dirent* entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat st;
+    if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      continue;
+    }
+    entries.emplace_back(std::move(name), S_ISDIR(st.st_mode));
+  }
+  ::closedir(dir);
+  bool empty = true;
+  for (const auto& [name, is_dir] : entries) {
+    std::string rel = prefix.empty() ? name : absl::StrCat(prefix, "/", name);
+    if (prefix.empty() && keep_top.contains(name)) {
+      empty = false;
+      continue;
+    }
+    if (!is_dir) {
+      if (keep.contains(rel)) {
+        empty = false;
+      } else if (::unlinkat(dir_fd, name.c_str(), 0) != 0 && errno != ENOENT) {
+        return Errno("remove", rel);
+      }
+      continue;
+    }
+    UniqueFd child(::openat(dir_fd, name.c_str(),
+                            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!child.valid()) continue;
+    absl::StatusOr<bool> child_empty =
+        PruneDir(child.get(), rel, keep, keep_top, depth + 1);
+    if (!child_empty.ok()) return child_empty.status();
+    if (!*child_empty || (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0 &&
+                          errno != ENOENT)) {
+      empty = false;
+    }
+  }
+  return empty;
+}
+
+}  // namespace
+
+absl::Status RemoveFilesNotIn(const std::string& dir,
+                              const std::set<std::string>& keep,
+                              const std::set<std::string>& keep_top) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Errno("open", dir);
+  return PruneDir(fd.get(), "", keep, keep_top, 0).status();
+}
+
+namespace {
+
+absl::Status CopyFileAt(int src_dir, int dst_dir, const std::string& name,
+                        uid_t uid, gid_t gid, const std::string& where) {
+  UniqueFd in(
+      ::openat(src_dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!in.valid()) return Errno("open", where);
+  struct stat st;
+  if (::fstat(in.get(), &st) != 0) return Errno("stat", where);
+  if (!S_ISREG(st.st_mode)) return absl::OkStatus();  // replaced meanwhile
+  const mode_t mode = (st.st_mode & 0111) != 0 ? 0755 : 0644;
+  UniqueFd out(::openat(dst_dir, name.c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                        mode));
+  if (!out.valid()) return Errno("create", where);
+  if (::fchown(out.get(), uid, gid) != 0 || ::fchmod(out.get(), mode) != 0) {
+    return Errno("chown", where);
+  }
+  std::vector<char> buffer(1 << 16);
+  while (true) {
+    ssize_t n = ::read(in.get(), buffer.data(), buffer.size());
+    if (n == 0) return absl::OkStatus();
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Errno("read", where);
+    }
+    for (ssize_t done = 0; done < n;) {
+      ssize_t written = ::write(out.get(), buffer.data() + done, n - done);
+      if (written < 0) {
+        if (errno == EINTR) continue;
+        return Errno("write", where);
+      }
+      done += written;
+    }
+  }
+}
+
+absl::Status CopyDirAt(int src_dir, int dst_dir, const std::string& where,
+                       uid_t uid, gid_t gid, int depth) {
+  if (depth > kMaxDepth) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("directories nested deeper than ", kMaxDepth, " levels"));
+  }
+  int dup_fd = ::dup(src_dir);
+  if (dup_fd < 0) return Errno("dup", where);
+  DIR* dir = ::fdopendir(dup_fd);
+  if (dir == nullptr) {
+    ::close(dup_fd);
+    return Errno("opendir", where);
+  }
+  std::vector<std::string> names;
+  while (struct dirent* entry = ::readdir(dir)) {
+    std::string name = entry->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  ::closedir(dir);
+  for (const std::string& name : names) {
+    const std::string path = absl::StrCat(where, "/", name);
+    struct stat st;
+    if (::fstatat(src_dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) continue;
+      return Errno("stat", path);
+    }
+    if (S_ISREG(st.st_mode)) {
+      absl::Status copied = CopyFileAt(src_dir, dst_dir, name, uid, gid, path);
+      if (!copied.ok()) return copied;
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode)) continue;  // symlinks, devices, sockets
+    if (::mkdirat(dst_dir, name.c_str(), 0755) != 0) {
+      return Errno("mkdir", path);
+    }
+    if (::fchownat(dst_dir, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
+      return Errno("chown", path);
+    }
+    constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+    UniqueFd from(::openat(src_dir, name.c_str(), kDirFlags));
+    UniqueFd to(::openat(dst_dir, name.c_str(), kDirFlags));
+    if (!from.valid() || !to.valid()) return Errno("open directory", path);
+    absl::Status copied =
+        CopyDirAt(from.get(), to.get(), path, uid, gid, depth + 1);
+    if (!copied.ok()) return copied;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status CopyTree(const std::string& source, const std::string& dir,
+                      std::string_view path, uid_t uid, gid_t gid) {
+  if (absl::Status valid = ValidateRelativePath(path); !valid.ok()) {
+    return valid;
+  }
+  UniqueFd from(::open(source.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!from.valid()) {
+    if (errno == ENOENT) return absl::NotFoundError(source + ": not found");
+    return Errno("open", source);
+  }
+  std::vector<std::string> parts =
+      absl::StrSplit(absl::string_view(path.data(), path.size()), '/');
+  absl::StatusOr<UniqueFd> parent = OpenParentNoFollow(dir, parts, uid, gid);
+  if (!parent.ok()) return parent.status();
+  const std::string& leaf = parts.back();
+  struct stat st;
+  if (::fstatat(parent->get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat(std::string(path), ": exists already"));
+  }
+  std::string temp;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    temp = absl::StrCat(".", leaf.substr(0, 200), ".sandboxd-", ::getpid(), "-",
+                        TempCounter().fetch_add(1));
+    if (::mkdirat(parent->get(), temp.c_str(), 0755) == 0) break;
+    if (errno != EEXIST) return Errno("mkdir", std::string(path));
+    temp.clear();
+  }
+  if (temp.empty()) return Errno("mkdir", std::string(path));
+  UniqueFd to(::openat(parent->get(), temp.c_str(),
+                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  absl::Status status =
+      to.valid() ? CopyDirAt(from.get(), to.get(), source, uid, gid, 0)
+                 : Errno("open directory", std::string(path));
+  if (status.ok() &&
+      (::fchown(to.get(), uid, gid) != 0 || ::fchmod(to.get(), 0755) != 0)) {
+    status = Errno("chown", std::string(path));
+  }
+  // RENAME_NOREPLACE: a tree that appeared meanwhile is never replaced.
+  if (status.ok() && ::renameat2(parent->get(), temp.c_str(), parent->get(),
+                                 leaf.c_str(), RENAME_NOREPLACE) != 0) {
+    status = errno == EEXIST ? absl::AlreadyExistsError(absl::StrCat(
+                                   std::string(path), ": exists already"))
+                             : Errno("rename", std::string(path));
+  }
+  if (!status.ok() && to.valid()) {
+    PruneDir(to.get(), "", {}, {}, 0).IgnoreError();
+    ::unlinkat(parent->get(), temp.c_str(), AT_REMOVEDIR);
+  }
+  return status;
 }
 
 absl::StatusOr<uint64_t> DiskUsage(const std::string& dir,

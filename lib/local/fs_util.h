@@ -23,8 +23,9 @@ absl::Status ValidateRelativePath(std::string_view path);
 
 // Writes `content` to dir/`path` (0644), creating parent directories
 // (0755); every component is opened with O_NOFOLLOW, so a symlink planted
-// by the sandbox cannot redirect the write. Files and directories created
-// are owned by uid:gid.
+// by the sandbox cannot redirect the write. The file is written under a
+// temporary name and renamed into place (a watcher never sees it missing or
+// partial). Files and directories created are owned by uid:gid.
 absl::Status WriteFileNoFollow(const std::string& dir, std::string_view path,
                                std::string_view content, uid_t uid, gid_t gid);
 
@@ -44,9 +45,29 @@ absl::Status ChownTree(const std::string& dir, uid_t uid, gid_t gid,
 // rm -rf (never follows symlinks). OK if `path` does not exist.
 absl::Status RemoveTree(const std::string& path);
 
+// Removes the files under `dir` whose relative path is not in `keep`, and
+// the directories left empty; top-level entries named in `keep_top` are
+// left alone entirely. Never follows symlinks (a symlink is a file here).
+absl::Status RemoveFilesNotIn(const std::string& dir,
+                              const std::set<std::string>& keep,
+                              const std::set<std::string>& keep_top);
+
 // Removes every entry of `dir` whose name is not in `keep`.
 absl::Status ClearDirectory(const std::string& dir,
                             const std::set<std::string>& keep);
+
+// Copies the directory tree `source` to dir/`path` (validated like
+// WriteFileNoFollow's `path`; parents are created 0755), all at once: the
+// copy is made under a temporary name and renamed into place, so a reader
+// sees the whole tree or none of it (removed again on failure). Every
+// destination component is opened with O_NOFOLLOW and every file created
+// with O_EXCL: a symlink planted under `dir` cannot redirect the copy.
+// Symlinks and special files in `source` are skipped, never followed. The
+// copies (never hard links) are owned by uid:gid, directories 0755, files
+// 0644 (0755 if executable). ALREADY_EXISTS if dir/`path` exists,
+// NOT_FOUND if `source` does not, RESOURCE_EXHAUSTED past 256 levels.
+absl::Status CopyTree(const std::string& source, const std::string& dir,
+                      std::string_view path, uid_t uid, gid_t gid);
 
 // Writes `path` atomically (temp file + rename), mode `mode`.
 absl::Status WriteFileAtomic(const std::string& path, std::string_view content,

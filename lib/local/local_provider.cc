@@ -8,11 +8,14 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/common/status_macros.h"
 #include "lib/local/fs_util.h"
+#include "lib/scaffold/generation.h"
 
 namespace sandboxd::local {
 namespace {
@@ -41,6 +44,13 @@ LocalProvider::LocalProvider(LocalProviderOptions options, CgroupHost cgroups,
 
 LocalProvider::~LocalProvider() {
   {
+    absl::MutexLock lock(&pool_mu_);
+    pool_stopping_ = true;
+  }
+  pool_cancel_->Cancel();
+  if (filler_.joinable()) filler_.join();
+  if (prefetcher_.joinable()) prefetcher_.join();
+  {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
@@ -64,10 +74,10 @@ std::string LocalProvider::ProjectDir(std::string_view sandbox_id) const {
 }
 
 std::unique_ptr<SandboxCgroup> LocalProvider::CgroupFor(
-    std::string_view sandbox_id) const {
+    std::string_view cgroup_name) const {
   return std::make_unique<SandboxCgroup>(
       cgroups_,
-      SandboxCgroupPathsFor(cgroups_, options_.cgroup_name, sandbox_id));
+      SandboxCgroupPathsFor(cgroups_, options_.cgroup_name, cgroup_name));
 }
 
 CgroupLimits LocalProvider::LimitsFor(scaffold::Mode mode) const {
@@ -102,11 +112,11 @@ absl::StatusOr<std::shared_ptr<LocalProvider::Sandbox>> LocalProvider::Find(
   if (!text.ok()) return text.status();
   ASSIGN_OR_RETURN(SandboxRecord record, DecodeSandboxRecord(*text));
   auto sandbox = std::make_shared<Sandbox>();
+  sandbox->cgroup = CgroupFor(record.cgroup);
   {
     absl::MutexLock sandbox_lock(&sandbox->mu);
     sandbox->record = std::move(record);
   }
-  sandbox->cgroup = CgroupFor(sandbox_id);
   sandboxes_.emplace(std::string(sandbox_id), sandbox);
   return sandbox;
 }
@@ -155,6 +165,7 @@ absl::Status LocalProvider::Provision(const ProvisionSpec& spec,
   auto sandbox = std::make_shared<Sandbox>();
   SandboxRecord record;
   record.sandbox_id = spec.sandbox_id;
+  record.cgroup = spec.sandbox_id;
   record.uid = uid;
   record.mode = spec.mode;
   RETURN_IF_ERROR(EnsureDir(SandboxDir(spec.sandbox_id), 0711, 0, 0));
@@ -186,22 +197,49 @@ absl::Status LocalProvider::Upload(
         MiB(options_.limits.disk_bytes)));
   }
   uid_t uid;
-  bool running;
+  std::map<std::string, size_t> written;
   {
     absl::MutexLock lock(&sandbox->mu);
     uid = sandbox->record.uid;
-    running = (sandbox->app && !sandbox->app->Exited()) || sandbox->command;
+    written = sandbox->written;
   }
+  std::map<std::string, size_t> now_written;
   const std::string dir = ProjectDir(sandbox_id);
-  // A running dev server sees an update in place (hot reload); otherwise
-  // the tree is replaced. .next is kept as a build cache; node_modules is
-  // the mount point of the installed dependencies.
-  if (!running) RETURN_IF_ERROR(ClearDirectory(dir, {"node_modules", ".next"}));
-  for (const auto& [path, content] : files) {
+  // Sync in place, so that a running dev server sees an update (hot
+  // reload): every file is written atomically, then what the project no
+  // longer has is removed, and the generation module goes last (the app
+  // serves its token only once everything before it is on disk). .next is
+  // kept as a build cache; node_modules is the dependencies' mount point.
+  std::vector<const std::pair<const std::string, std::string>*> last;
+  std::set<std::string> keep;
+  for (const auto& file : files) {
+    keep.insert(file.first);
+    if (file.first.ends_with(scaffold::kGenerationModuleName)) {
+      last.push_back(&file);
+      continue;
+    }
     if (ctx.Done()) return DoneStatus(ctx, "local: upload");
-    RETURN_IF_ERROR(Annotate(WriteFileNoFollow(dir, path, content, uid, uid),
-                             "local: upload"));
+    const size_t hash = absl::HashOf(file.second);
+    now_written[file.first] = hash;
+    auto before = written.find(file.first);
+    if (before != written.end() && before->second == hash) continue;
+    RETURN_IF_ERROR(
+        Annotate(WriteFileNoFollow(dir, file.first, file.second, uid, uid),
+                 "local: upload"));
   }
+  RETURN_IF_ERROR(Annotate(
+      RemoveFilesNotIn(dir, keep, {"node_modules", ".next", "next-env.d.ts"}),
+      "local: upload"));
+  for (const auto* file : last) {
+    RETURN_IF_ERROR(
+        Annotate(WriteFileNoFollow(dir, file->first, file->second, uid, uid),
+                 "local: upload"));
+  }
+  for (const auto* file : last) {
+    now_written[file->first] = absl::HashOf(file->second);
+  }
+  absl::MutexLock lock(&sandbox->mu);
+  sandbox->written = std::move(now_written);
   return absl::OkStatus();
 }
 

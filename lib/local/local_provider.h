@@ -9,6 +9,8 @@
 #ifndef SANDBOXD_LIB_LOCAL_LOCAL_PROVIDER_H_
 #define SANDBOXD_LIB_LOCAL_LOCAL_PROVIDER_H_
 
+#include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,6 +28,7 @@
 #include "lib/local/process_launcher.h"
 #include "lib/local/sandbox_process.h"
 #include "lib/local/sandbox_record.h"
+#include "lib/local/warm_template.h"
 #include "lib/provider/provider.h"
 
 namespace sandboxd::local {
@@ -78,6 +81,20 @@ class LocalProvider final : public Provider {
                        const CallContext& ctx) override;
   absl::StatusOr<std::vector<ProviderSandbox>> List(
       const CallContext& ctx) override;
+  // Takes a pooled sandbox (DEV only) whose template `project` fits
+  // (lib/local/warm_template.h): its directory and cgroups are renamed to
+  // spec.sandbox_id and its dev server keeps running; Upload then syncs the
+  // project in place. NOT_FOUND (saying why) when none fits.
+  absl::Status ClaimWarm(const ProvisionSpec& spec,
+                         const scaffold::Project& project,
+                         const CallContext& ctx) override;
+
+  // Starts the warm pool's filler, the builder of the missing build cache
+  // seeds (options.warm_pool.seed_build_cache; it takes turns with the
+  // fills) and the route prefetcher. Called once after Init.
+  void StartBackground();
+  // Pooled sandboxes ready to be claimed.
+  int warm_ready();
 
   // A connected TCP socket (blocking, close-on-exec; the caller owns it) to
   // the app's 127.0.0.1:<port> inside the sandbox's network namespace, for
@@ -103,7 +120,20 @@ class LocalProvider final : public Provider {
     std::map<std::string, std::string> environment ABSL_GUARDED_BY(mu);
     std::shared_ptr<SandboxProcess> app ABSL_GUARDED_BY(mu);
     std::shared_ptr<SandboxProcess> command ABSL_GUARDED_BY(mu);
+    // What the mounted node_modules was installed from (name -> spec); empty
+    // when unknown (after a restart).
+    std::map<std::string, std::string> installed ABSL_GUARDED_BY(mu);
+    // Hash of what Upload last wrote to each path. An unchanged file is not
+    // written again: a rewrite of next.config.* restarts `next dev`, and
+    // tsconfig.json / next-env.d.ts are patched by `next dev` itself.
+    std::map<std::string, size_t> written ABSL_GUARDED_BY(mu);
     std::unique_ptr<SandboxCgroup> cgroup;
+  };
+  // A pooled sandbox ready to be claimed.
+  struct WarmSlot {
+    std::string id;
+    scaffold::Project project;  // the template it runs
+    absl::Time ready_at;
   };
   enum class Kind { kApp, kInstall };
   struct SpawnRequest {
@@ -117,7 +147,8 @@ class LocalProvider final : public Provider {
   };
 
   std::string SandboxDir(std::string_view sandbox_id) const;
-  std::unique_ptr<SandboxCgroup> CgroupFor(std::string_view sandbox_id) const;
+  // The cgroups named `cgroup_name` (SandboxRecord::cgroup).
+  std::unique_ptr<SandboxCgroup> CgroupFor(std::string_view cgroup_name) const;
   CgroupLimits LimitsFor(scaffold::Mode mode) const;
   absl::StatusOr<std::shared_ptr<Sandbox>> Find(std::string_view sandbox_id);
   absl::Status SaveRecord(const SandboxRecord& record) const;
@@ -136,8 +167,29 @@ class LocalProvider final : public Provider {
   absl::Status InstallInto(Sandbox& sandbox, const std::string& staging,
                            const std::string& install_command,
                            const OutputSink& sink, const CallContext& ctx);
+  // Polls until the app answers 200 on "/" carrying `generation_token` (if
+  // not empty). FAILED_PRECONDITION when the app exits or keeps answering
+  // 5xx (a compile or render error) once it answered before.
   absl::Status WaitUntilServing(Sandbox& sandbox, SandboxProcess& app, int port,
-                                const CallContext& ctx);
+                                const std::string& generation_token,
+                                absl::Duration poll, const CallContext& ctx);
+  // Fetches each route once in the background so its first visit is fast
+  // (`next dev` compiles routes on first request).
+  void QueuePrefetch(std::string sandbox_id, std::vector<std::string> routes);
+  void PrefetchLoop();
+  void FillLoop();
+  // The trusted build-cache seeds (lib/local/build_cache_seed.cc): builds
+  // the missing ones once, one at a time, when no user installs or builds.
+  void SeedBuildCaches();
+  absl::Status BuildCacheSeed(const scaffold::Project& project);
+  // Copies the seed of `fingerprint`, if any, into the project's
+  // .next/cache when it has none; logs to `sink` what it did.
+  void SeedProjectBuildCache(std::string_view sandbox_id,
+                             const std::string& fingerprint,
+                             const OutputSink& sink);
+  class UserCommand;
+  absl::Status FillSlot(scaffold::TailwindMajor tailwind);
+  void RemoveLeftoverSlots();
   std::string ExitReason(Sandbox& sandbox, const std::string& kill_reason,
                          int code);
   void KillProcesses(Sandbox& sandbox, const std::string& reason);
@@ -154,6 +206,20 @@ class LocalProvider final : public Provider {
       ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread watchdog_;
+
+  // The warm pool and the prefetcher.
+  absl::Mutex pool_mu_;
+  std::vector<WarmSlot> warm_ ABSL_GUARDED_BY(pool_mu_);
+  int filling_ ABSL_GUARDED_BY(pool_mu_) = 0;
+  bool pool_stopping_ ABSL_GUARDED_BY(pool_mu_) = false;
+  std::deque<std::pair<std::string, std::vector<std::string>>> prefetch_
+      ABSL_GUARDED_BY(pool_mu_);
+  // Installs and builds of user sandboxes running now: refills wait.
+  std::atomic<int> user_commands_{0};
+  const std::shared_ptr<Cancellation> pool_cancel_ =
+      std::make_shared<Cancellation>();
+  std::thread filler_;
+  std::thread prefetcher_;
 };
 
 // Checks the host (root, bubblewrap present and able to create a sandbox

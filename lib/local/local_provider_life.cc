@@ -89,18 +89,21 @@ absl::Status LocalProvider::Start(std::string_view sandbox_id,
 absl::Status LocalProvider::Destroy(std::string_view sandbox_id,
                                     const CallContext& ctx) {
   RETURN_IF_ERROR(ValidateSandboxId(sandbox_id));
-  std::shared_ptr<Sandbox> sandbox;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = sandboxes_.find(sandbox_id);
-    if (it != sandboxes_.end()) sandbox = it->second;
+  // From the table or the record on disk (after a restart); a directory
+  // without a readable record still goes below.
+  absl::StatusOr<std::shared_ptr<Sandbox>> sandbox = Find(sandbox_id);
+  std::set<std::string> cgroups = {std::string(sandbox_id)};
+  if (sandbox.ok()) {
+    KillProcesses(**sandbox, "destroyed");
+    absl::MutexLock lock(&(*sandbox)->mu);
+    cgroups.insert((*sandbox)->record.cgroup);
   }
-  if (sandbox != nullptr) KillProcesses(*sandbox, "destroyed");
   // By path, so that leftovers of a crashed instance go too.
-  RETURN_IF_ERROR(Annotate(
-      CgroupFor(sandbox_id)
-          ->Remove(std::min(ctx.deadline(), absl::Now() + kKillTimeout)),
-      "local: destroy"));
+  for (const std::string& name : cgroups) {
+    RETURN_IF_ERROR(Annotate(CgroupFor(name)->Remove(std::min(
+                                 ctx.deadline(), absl::Now() + kKillTimeout)),
+                             "local: destroy"));
+  }
   RETURN_IF_ERROR(
       Annotate(RemoveTree(SandboxDir(sandbox_id)), "local: destroy"));
   absl::MutexLock lock(&mu_);
@@ -114,6 +117,12 @@ absl::StatusOr<std::vector<ProviderSandbox>> LocalProvider::List(
   std::set<std::string> seen;
   for (const std::string& id :
        Subdirectories(options_.root_dir + "/sandboxes")) {
+    // Pooled sandboxes are the provider's own, not sandboxd's (and their
+    // cgroups are not orphans).
+    if (id.starts_with("pool-")) {
+      seen.insert(id);
+      continue;
+    }
     ProviderSandbox entry;
     entry.sandbox_id = id;
     entry.provider_ref = SandboxDir(id);
@@ -127,6 +136,7 @@ absl::StatusOr<std::vector<ProviderSandbox>> LocalProvider::List(
     }
     absl::MutexLock lock(&(*sandbox)->mu);
     const SandboxRecord& record = (*sandbox)->record;
+    seen.insert(record.cgroup);
     bool app_running = (*sandbox)->app != nullptr && !(*sandbox)->app->Exited();
     if (app_running) {
       entry.state = ProviderSandbox::State::kRunning;

@@ -24,6 +24,26 @@ struct SandboxLimits {
   uint64_t disk_entries = 200000;            // files and dirs in it
 };
 
+// The warm pool: pre-started DEV sandboxes running the template app
+// (lib/local/warm_template.h), handed over to Creates whose project fits.
+struct WarmPoolOptions {
+  // Ready sandboxes kept per Tailwind major (3 and 4); 0 disables the pool.
+  // Each costs one idle `next dev` (~250-450 MB, almost no CPU).
+  int size_per_profile = 0;
+  // A pooled sandbox unclaimed this long is replaced by a fresh one (dev
+  // servers' memory creeps).
+  absl::Duration max_idle = absl::Minutes(30);
+  // CPU weight (100 = normal) while filling, so refills yield to user
+  // builds; a claimed sandbox gets the normal weight.
+  int fill_cpu_weight = 10;
+  // How long a fill may take (the first one installs the dependencies).
+  absl::Duration fill_timeout = absl::Minutes(10);
+  // At start, build the PRODUCTION template of each Tailwind major once per
+  // dependency set (even with no pool) and keep its `.next/cache` as the
+  // trusted seed of PRODUCTION builds (lib/local/build_cache_seed.h).
+  bool seed_build_cache = true;
+};
+
 struct LocalProviderOptions {
   // Everything the provider owns lives here, e.g. <--data_dir>/local. It and
   // its ancestors must be traversable (o+x) by the sandbox uids.
@@ -42,11 +62,14 @@ struct LocalProviderOptions {
   uid_t uid_count = 10000;
   // Name of the per-provider cgroup directory (v1: under each controller's
   // hierarchy root; the cgroup2 mount gets the same name for cgroup.kill).
-  std::string cgroup_name = "sandboxd";
+  // Empty: "sandboxd-" + a hash of root_dir, so that two sandboxd instances
+  // on one host never take each other's sandboxes for orphans.
+  std::string cgroup_name;
   // Pure cgroup v2 hosts only: absolute path of the delegated directory that
   // will hold the sandbox cgroups (see lib/local/README.md).
   std::string cgroup_v2_parent;
   std::string bwrap_path = "/usr/bin/bwrap";
+  WarmPoolOptions warm_pool;
   // How often the disk watchdog measures running sandboxes' project dirs.
   absl::Duration disk_check_interval = absl::Seconds(1);
 };

@@ -2,8 +2,10 @@
 // and reaching the app.
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/common/status_macros.h"
@@ -18,6 +20,10 @@ namespace {
 constexpr absl::Duration kSetupTimeout = absl::Seconds(30);
 constexpr absl::Duration kKillTimeout = absl::Seconds(10);
 constexpr size_t kErrorTailLines = 20;
+constexpr absl::Duration kColdPollInterval = absl::Milliseconds(200);
+// A warm or hot-reloaded app serves new files within a fraction of a second.
+constexpr absl::Duration kHotPollInterval = absl::Milliseconds(25);
+constexpr absl::Duration kAppErrorGrace = absl::Seconds(3);
 
 absl::Status DoneStatus(const CallContext& ctx, std::string_view what) {
   return ctx.cancelled() ? absl::CancelledError(
@@ -27,6 +33,24 @@ absl::Status DoneStatus(const CallContext& ctx, std::string_view what) {
 }
 
 }  // namespace
+
+// Counts a user sandbox's install or build while it runs: warm-pool refills
+// wait for none to run.
+class LocalProvider::UserCommand {
+ public:
+  UserCommand(LocalProvider* provider, std::string_view sandbox_id)
+      : provider_(sandbox_id.starts_with("pool-") ? nullptr : provider) {
+    if (provider_ != nullptr) provider_->user_commands_.fetch_add(1);
+  }
+  ~UserCommand() {
+    if (provider_ != nullptr) provider_->user_commands_.fetch_sub(1);
+  }
+  UserCommand(const UserCommand&) = delete;
+  UserCommand& operator=(const UserCommand&) = delete;
+
+ private:
+  LocalProvider* const provider_;
+};
 
 absl::StatusOr<std::shared_ptr<SandboxProcess>> LocalProvider::Spawn(
     const SpawnRequest& request, OutputSink sink, const CallContext& ctx) {
@@ -168,11 +192,26 @@ absl::Status LocalProvider::InstallDependencies(std::string_view sandbox_id,
   auto log = [&sink](const std::string& line) {
     if (sink) sink(OutputStream::kStdout, line);
   };
+  {
+    // A running app (a warm claim, a hot-reload update) keeps its mounted
+    // dependencies when they serve the plan.
+    absl::MutexLock lock(&sandbox->mu);
+    if (sandbox->app != nullptr && !sandbox->app->Exited() &&
+        !sandbox->installed.empty() &&
+        MissingDependency(sandbox->installed, plan.dependencies).empty()) {
+      log(absl::StrCat(
+          "dependencies already installed in the running "
+          "sandbox (",
+          sandbox->record.dependency_fingerprint.substr(0, 12), ")"));
+      return absl::OkStatus();
+    }
+  }
   if (store_.Has(fingerprint)) {
     log(absl::StrCat("reusing installed dependencies ", fingerprint));
   } else {
     log(absl::StrCat("installing dependencies ", fingerprint));
     const absl::Time start = absl::Now();
+    UserCommand busy(this, sandbox_id);
     auto install = [&](const std::string& staging) {
       return InstallInto(*sandbox, staging, plan.install_command, sink, ctx);
     };
@@ -188,9 +227,14 @@ absl::Status LocalProvider::InstallDependencies(std::string_view sandbox_id,
   {
     absl::MutexLock lock(&sandbox->mu);
     sandbox->record.dependency_fingerprint = fingerprint;
+    sandbox->installed = plan.dependencies;
     record = sandbox->record;
   }
-  return SaveRecord(record);
+  RETURN_IF_ERROR(SaveRecord(record));
+  if (!plan.build_command.empty()) {
+    SeedProjectBuildCache(sandbox_id, fingerprint, sink);
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<int> LocalProvider::RunCommand(
@@ -210,6 +254,7 @@ absl::StatusOr<int> LocalProvider::RunCommand(
   }
   for (const auto& [name, value] : environment)
     request.environment[name] = value;
+  UserCommand busy(this, sandbox_id);
   return RunToCompletion(*sandbox, request, sink, ctx, nullptr);
 }
 
@@ -223,13 +268,24 @@ absl::Status LocalProvider::StartApp(std::string_view sandbox_id,
   request.node_modules_dir = NodeModulesFor(*sandbox);
   request.shell_command = plan.start_command;
   request.cgroup = sandbox->cgroup.get();
+  std::shared_ptr<SandboxProcess> running;
   {
     absl::MutexLock lock(&sandbox->mu);
     if (sandbox->app != nullptr && !sandbox->app->Exited()) {
-      return absl::OkStatus();
+      running = sandbox->app;
     }
     request.uid = sandbox->record.uid;
     request.environment = sandbox->environment;
+  }
+  if (running != nullptr) {
+    // Hot reload: the files are in place; wait until they are served.
+    running->SetSink(sink);
+    absl::Status serving =
+        WaitUntilServing(*sandbox, *running, plan.port, plan.generation_token,
+                         kHotPollInterval, ctx);
+    running->SetSink(nullptr);
+    if (serving.ok()) QueuePrefetch(std::string(sandbox_id), plan.routes);
+    return serving;
   }
   for (const auto& [name, value] : plan.environment) {
     request.environment[name] = value;
@@ -246,10 +302,14 @@ absl::Status LocalProvider::StartApp(std::string_view sandbox_id,
     record = sandbox->record;
   }
   RETURN_IF_ERROR(SaveRecord(record));
-  absl::Status serving = WaitUntilServing(*sandbox, *app, plan.port, ctx);
+  absl::Status serving = WaitUntilServing(
+      *sandbox, *app, plan.port, plan.generation_token, kColdPollInterval, ctx);
   // The caller's sink is only valid during this call.
   app->SetSink(nullptr);
-  if (serving.ok()) return serving;
+  if (serving.ok()) {
+    QueuePrefetch(std::string(sandbox_id), plan.routes);
+    return serving;
+  }
   app->Kill("the app did not start");
   app->Wait(CallContext(absl::Now() + kKillTimeout));
   {
@@ -263,11 +323,15 @@ absl::Status LocalProvider::StartApp(std::string_view sandbox_id,
   return serving;
 }
 
-absl::Status LocalProvider::WaitUntilServing(Sandbox& sandbox,
-                                             SandboxProcess& app, int port,
-                                             const CallContext& ctx) {
+absl::Status LocalProvider::WaitUntilServing(
+    Sandbox& sandbox, SandboxProcess& app, int port,
+    const std::string& generation_token, absl::Duration poll,
+    const CallContext& ctx) {
   const std::string host = absl::StrCat("127.0.0.1:", port);
   std::string last = "no answer yet";
+  // Once the app has answered, 5xx for this long is an error in the app
+  // (Next answers 500 for a compile or render error), not a slow start.
+  std::optional<absl::Time> failing_since;
   while (true) {
     if (app.Exited()) {
       int code = app.Wait(ctx).value_or(-1);
@@ -283,13 +347,30 @@ absl::Status LocalProvider::WaitUntilServing(Sandbox& sandbox,
       absl::StatusOr<HttpResponse> response =
           HttpGet(fd->get(), host, "/",
                   std::max(absl::Seconds(1), ctx.deadline() - absl::Now()));
-      if (response.ok() && response->status == 200) return absl::OkStatus();
-      last = response.ok() ? absl::StrCat("HTTP ", response->status)
-                           : std::string(response.status().message());
+      if (response.ok() && response->status == 200) {
+        if (generation_token.empty() ||
+            absl::StrContains(response->body, generation_token)) {
+          return absl::OkStatus();
+        }
+        last = "HTTP 200 with an earlier generation of the files";
+        failing_since.reset();
+      } else if (response.ok() && response->status >= 500) {
+        last = absl::StrCat("HTTP ", response->status);
+        const absl::Time now = absl::Now();
+        if (!failing_since.has_value()) failing_since = now;
+        if (now - *failing_since > kAppErrorGrace) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "the app answers HTTP ", response->status,
+              " (a compile or render error):\n", app.Tail(kErrorTailLines)));
+        }
+      } else {
+        last = response.ok() ? absl::StrCat("HTTP ", response->status)
+                             : std::string(response.status().message());
+      }
     } else {
       last = std::string(fd.status().message());
     }
-    if (!ctx.SleepFor(absl::Milliseconds(200))) {
+    if (!ctx.SleepFor(poll)) {
       absl::Status done = DoneStatus(ctx, "local: start app");
       return absl::Status(done.code(),
                           absl::StrCat(done.message(), " (last probe: ", last,

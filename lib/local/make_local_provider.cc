@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "lib/common/status_macros.h"
 #include "lib/local/bwrap_command.h"
@@ -102,6 +103,13 @@ absl::StatusOr<std::unique_ptr<LocalProvider>> MakeLocalProvider(
   if (options.npm_cache_dir.empty()) {
     options.npm_cache_dir = options.root_dir + "/npm-cache";
   }
+  if (options.cgroup_name.empty()) {
+    uint64_t hash = 1469598103934665603ull;  // FNV-1a
+    for (unsigned char c : options.root_dir) {
+      hash = (hash ^ c) * 1099511628211ull;
+    }
+    options.cgroup_name = absl::StrFormat("sandboxd-%08x", hash >> 32);
+  }
   if (::geteuid() != 0) {
     return Missing(
         "sandboxd must run as root: it gives each sandbox its own uid, sets "
@@ -149,6 +157,7 @@ absl::StatusOr<std::unique_ptr<LocalProvider>> MakeLocalProvider(
         "restricted?): ",
         probe.status().message()));
   }
+  provider->StartBackground();
   return provider;
 }
 

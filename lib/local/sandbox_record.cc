@@ -32,7 +32,7 @@ std::string EncodeSandboxRecord(const SandboxRecord& r) {
                       r.mode == scaffold::Mode::kDev ? "dev" : "production",
                       "\nstate=", StateName(r.state), "\nport=", r.port,
                       "\ndependency_fingerprint=", r.dependency_fingerprint,
-                      "\ndetail=", detail, "\n");
+                      "\ncgroup=", r.cgroup, "\ndetail=", detail, "\n");
 }
 
 absl::StatusOr<SandboxRecord> DecodeSandboxRecord(std::string_view text) {
@@ -71,6 +71,9 @@ absl::StatusOr<SandboxRecord> DecodeSandboxRecord(std::string_view text) {
     } else if (key == "dependency_fingerprint") {
       r.dependency_fingerprint = value;
       ok = value.empty() || ValidateFingerprint(value).ok();
+    } else if (key == "cgroup") {
+      r.cgroup = value;
+      ok = value.empty() || ValidateSandboxId(value).ok();
     } else if (key == "detail") {
       r.detail = value;
     }
@@ -83,6 +86,7 @@ absl::StatusOr<SandboxRecord> DecodeSandboxRecord(std::string_view text) {
     return absl::InvalidArgumentError(
         "sandbox record: sandbox_id or uid missing");
   }
+  if (r.cgroup.empty()) r.cgroup = r.sandbox_id;
   return r;
 }
 

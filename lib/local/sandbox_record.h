@@ -24,7 +24,11 @@ struct SandboxRecord {
   State state = State::kCreated;
   int port = 3000;
   std::string dependency_fingerprint;  // installed deps mounted at run time
-  std::string detail;                  // why it failed
+  // Name of its cgroups: the sandbox id, or the id of the warm-pool sandbox
+  // it was claimed from (cgroup v2 cannot rename a cgroup). Empty in a
+  // record from before this field: the sandbox id.
+  std::string cgroup;
+  std::string detail;  // why it failed
 };
 
 std::string EncodeSandboxRecord(const SandboxRecord& record);

@@ -76,7 +76,10 @@ class Provider {
                                  const CallContext& ctx) = 0;
 
   // Writes the complete project tree (path -> content) into the sandbox's
-  // project directory, replacing what was there.
+  // project directory, replacing what was there: files the tree does not
+  // have are removed. While the app runs (DEV hot reload, a warm claim)
+  // the tree is synced in place: each file written atomically, the
+  // generation module (lib/scaffold/generation.h) last.
   virtual absl::Status Upload(std::string_view sandbox_id,
                               const std::map<std::string, std::string>& files,
                               const CallContext& ctx) = 0;
@@ -98,8 +101,10 @@ class Provider {
       const OutputSink& sink, const CallContext& ctx) = 0;
 
   // Starts the app (plan.start_command) in the background and returns once
-  // it answers HTTP 200 on `/`. The app's output keeps going to `sink` until
-  // it answers. FAILED_PRECONDITION if the app exits first.
+  // it answers HTTP 200 on `/` with plan.generation_token in the page (when
+  // the plan has one). If the app is running already (hot reload), only
+  // waits for that. The app's output goes to `sink` until it answers.
+  // FAILED_PRECONDITION if the app exits first or keeps failing (5xx).
   virtual absl::Status StartApp(std::string_view sandbox_id,
                                 const scaffold::BuildPlan& plan,
                                 const OutputSink& sink,
@@ -125,6 +130,18 @@ class Provider {
   // Every sandbox this provider holds for sandboxd.
   virtual absl::StatusOr<std::vector<ProviderSandbox>> List(
       const CallContext& ctx) = 0;
+
+  // Warm start (DEV): takes a pre-started sandbox from the provider's pool
+  // whose template `project` can take over, and makes it spec.sandbox_id
+  // with its app already running; Upload, InstallDependencies and StartApp
+  // then apply the project in place. NOT_FOUND (saying why) when no pooled
+  // sandbox fits; the caller then provisions as usual. Providers without a
+  // pool keep this default.
+  virtual absl::Status ClaimWarm(const ProvisionSpec& spec,
+                                 const scaffold::Project& project,
+                                 const CallContext& ctx) {
+    return absl::NotFoundError("this provider has no warm pool");
+  }
 
   // For providers whose previews go through sandboxd's own preview proxy
   // (local): a connected socket to the running app, owned by the caller.

@@ -93,15 +93,16 @@ TEST(CgroupsTest, SharedV1MountIsNotListedTwice) {
 TEST(CgroupsTest, V1LimitWrites) {
   CgroupHost host = *ParseCgroupHost(kV1Mounts, "");
   SandboxCgroupPaths paths = SandboxCgroupPathsFor(host, "sbx", "s1");
-  CgroupLimits limits{.memory_bytes = 1 << 30, .pids = 512, .cpus = 1.5};
-  EXPECT_THAT(
-      CgroupLimitWrites(host, paths, limits),
-      UnorderedElementsAre(
-          Pair("/sys/fs/cgroup/memory/sbx/s1/memory.limit_in_bytes",
-               "1073741824"),
-          Pair("/sys/fs/cgroup/pids/sbx/s1/pids.max", "512"),
-          Pair("/sys/fs/cgroup/cpu/sbx/s1/cpu.cfs_period_us", "100000"),
-          Pair("/sys/fs/cgroup/cpu/sbx/s1/cpu.cfs_quota_us", "150000")));
+  CgroupLimits limits{
+      .memory_bytes = 1 << 30, .pids = 512, .cpus = 1.5, .cpu_weight = 10};
+  EXPECT_THAT(CgroupLimitWrites(host, paths, limits),
+              UnorderedElementsAre(
+                  Pair("/sys/fs/cgroup/memory/sbx/s1/memory.limit_in_bytes",
+                       "1073741824"),
+                  Pair("/sys/fs/cgroup/pids/sbx/s1/pids.max", "512"),
+                  Pair("/sys/fs/cgroup/cpu/sbx/s1/cpu.cfs_period_us", "100000"),
+                  Pair("/sys/fs/cgroup/cpu/sbx/s1/cpu.cfs_quota_us", "150000"),
+                  Pair("/sys/fs/cgroup/cpu/sbx/s1/cpu.shares", "102")));
 }
 
 TEST(CgroupsTest, V2LimitWritesDisableSwap) {
@@ -112,7 +113,8 @@ TEST(CgroupsTest, V2LimitWritesDisableSwap) {
               UnorderedElementsAre(Pair("/cg/d/s1/memory.max", "2048"),
                                    Pair("/cg/d/s1/memory.swap.max", "0"),
                                    Pair("/cg/d/s1/pids.max", "64"),
-                                   Pair("/cg/d/s1/cpu.max", "200000 100000")));
+                                   Pair("/cg/d/s1/cpu.max", "200000 100000"),
+                                   Pair("/cg/d/s1/cpu.weight", "100")));
 }
 
 }  // namespace

@@ -311,6 +311,66 @@ TEST_F(LocalProviderTest, SecondSandboxWithSameDependenciesRunsNoInstall) {
   EXPECT_THAT(out.Text(), HasSubstr("dep 42"));
 }
 
+TEST_F(LocalProviderTest, ProductionInstallsGetACopyOfTheBuildCacheSeed) {
+  const std::string fp = "aaaabbbbccccdddd0005";
+  ASSERT_TRUE(env_->Create("s1", {{"package.json", "{}"}}).ok());
+  ASSERT_TRUE(env_->Create("s2", {{"package.json", "{}"}}).ok());
+  LineCollector dev;
+  ASSERT_TRUE(provider()
+                  .InstallDependencies("s1", FakeInstallPlan(fp), dev.sink(),
+                                       Within(absl::Seconds(60)))
+                  .ok());
+  const std::string entry =
+      absl::StrCat(provider().options().root_dir, "/deps/", fp);
+  const std::string seed_file = entry + "/next-build-cache";
+  ASSERT_TRUE(WriteFileNoFollow(entry, "next-build-cache/turbopack/0001.sst",
+                                "seed", 0, 0)
+                  .ok());
+  // DEV never builds: no seed.
+  LineCollector dev_again;
+  ASSERT_TRUE(provider()
+                  .InstallDependencies("s1", FakeInstallPlan(fp),
+                                       dev_again.sink(),
+                                       Within(absl::Seconds(60)))
+                  .ok());
+  struct stat st;
+  EXPECT_NE(::lstat((provider().ProjectDir("s1") + "/.next").c_str(), &st), 0);
+
+  scaffold::BuildPlan production = FakeInstallPlan(fp);
+  production.build_command = "true";
+  LineCollector out;
+  ASSERT_TRUE(provider()
+                  .InstallDependencies("s2", production, out.sink(),
+                                       Within(absl::Seconds(60)))
+                  .ok());
+  EXPECT_EQ(out.Count("seeded the build cache (" + fp + ")"), 1) << out.Text();
+  // The sandbox owns its copy and can update it; the seed stays as it was.
+  LineCollector build;
+  absl::StatusOr<int> code =
+      provider().RunCommand("s2",
+                            "cat .next/cache/turbopack/0001.sst && "
+                            "echo built > .next/cache/turbopack/0001.sst",
+                            {}, build.sink(), Within(absl::Seconds(30)));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0) << build.Text();
+  EXPECT_EQ(build.Count("seed"), 1) << build.Text();
+  absl::StatusOr<std::string> seed =
+      ReadSmallFile(seed_file + "/turbopack/0001.sst");
+  ASSERT_TRUE(seed.ok()) << seed.status();
+  EXPECT_EQ(*seed, "seed");
+  // A project with a cache of its own keeps it.
+  LineCollector again;
+  ASSERT_TRUE(provider()
+                  .InstallDependencies("s2", production, again.sink(),
+                                       Within(absl::Seconds(60)))
+                  .ok());
+  EXPECT_EQ(again.Count("seeded the build cache"), 0) << again.Text();
+  absl::StatusOr<std::string> kept = ReadSmallFile(
+      provider().ProjectDir("s2") + "/.next/cache/turbopack/0001.sst");
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  EXPECT_EQ(*kept, "built\n");
+}
+
 TEST_F(LocalProviderTest, ConcurrentInstallsOfTheSameDependenciesRunOnce) {
   const std::string fp = "aaaabbbbccccdddd0002";
   ASSERT_TRUE(env_->Create("s1", {{"package.json", "{}"}}).ok());

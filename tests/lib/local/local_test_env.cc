@@ -36,6 +36,8 @@ std::unique_ptr<LocalTestEnv> LocalTestEnv::Make(
   options.uid_count = 64;
   options.cgroup_name = absl::StrCat("sandboxd-test-", ::getpid());
   options.disk_check_interval = absl::Milliseconds(200);
+  // A seed build would compete with the tests' own; tests opt in.
+  options.warm_pool.seed_build_cache = false;
   if (customize) customize(options);
   absl::StatusOr<std::unique_ptr<LocalProvider>> provider =
       MakeLocalProvider(options);

@@ -26,6 +26,20 @@ TEST(SandboxRecordTest, RoundTrips) {
   EXPECT_EQ(decoded->detail, "disk budget exceeded: second line");
 }
 
+TEST(SandboxRecordTest, CgroupDefaultsToTheSandboxIdAndRoundTrips) {
+  absl::StatusOr<SandboxRecord> old =
+      DecodeSandboxRecord("sandbox_id=a\nuid=1\n");
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->cgroup, "a");
+  SandboxRecord claimed = *old;
+  claimed.cgroup = "pool-0f";
+  absl::StatusOr<SandboxRecord> decoded =
+      DecodeSandboxRecord(EncodeSandboxRecord(claimed));
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(decoded->cgroup, "pool-0f");
+  EXPECT_FALSE(DecodeSandboxRecord("sandbox_id=a\nuid=1\ncgroup=../x\n").ok());
+}
+
 TEST(SandboxRecordTest, RejectsMissingUid) {
   EXPECT_EQ(DecodeSandboxRecord("sandbox_id=a\n").status().code(),
             absl::StatusCode::kInvalidArgument);

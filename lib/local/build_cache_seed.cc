@@ -1,0 +1,180 @@
+// LocalProvider: building the trusted build-cache seeds and copying them
+// into PRODUCTION projects (see lib/local/build_cache_seed.h).
+//
+// A seed is built in a throw-away sandbox ("pool-seed-<hex>": hidden from
+// List, removed at the next start like the pool's) at the pool's low CPU
+// weight, one build at a time with the pool's fills and only while no user
+// installs or builds. It is copied out of that sandbox's project and
+// published with one rename (CopyTree), so a reader never sees half a seed.
+#include "lib/local/build_cache_seed.h"
+
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <deque>
+#include <iostream>
+#include <string>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "lib/common/status_macros.h"
+#include "lib/local/fs_util.h"
+#include "lib/local/local_provider.h"
+#include "lib/local/warm_template.h"
+
+namespace sandboxd::local {
+namespace {
+
+constexpr char kSeedPrefix[] = "pool-seed-";
+
+std::string RandomHex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  size_t done = 0;
+  while (done < bytes) {
+    ssize_t n = ::getrandom(raw.data() + done, bytes - done, 0);
+    if (n > 0) done += static_cast<size_t>(n);
+  }
+  return absl::BytesToHexString(raw);
+}
+
+void SeedLog(const std::string& text) {
+  std::cerr << "sandboxd build-cache-seed " + text + "\n";
+}
+
+bool IsDirectory(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+absl::StatusOr<scaffold::Project> BuildCacheSeedTemplate(
+    scaffold::TailwindMajor tailwind) {
+  ASSIGN_OR_RETURN(scaffold::Project warm, WarmTemplate(tailwind, ""));
+  scaffold::Request request;
+  request.mode = scaffold::Mode::kProduction;
+  for (const char* name : {"page.tsx", "layout.tsx", "globals.css"}) {
+    auto it = warm.files.find(absl::StrCat("app/", name));
+    if (it == warm.files.end()) {
+      return absl::InternalError(
+          absl::StrCat("the warm template has no app/", name));
+    }
+    request.generated_code[name] = it->second;
+  }
+  return scaffold::Assemble(request);
+}
+
+void LocalProvider::SeedBuildCaches() {
+  for (scaffold::TailwindMajor tailwind :
+       {scaffold::TailwindMajor::kV3, scaffold::TailwindMajor::kV4}) {
+    const int major = tailwind == scaffold::TailwindMajor::kV3 ? 3 : 4;
+    absl::StatusOr<scaffold::Project> project =
+        BuildCacheSeedTemplate(tailwind);
+    if (!project.ok()) {
+      SeedLog(
+          absl::StrCat("tailwind=", major, ": ", project.status().ToString()));
+      continue;
+    }
+    const std::string& fingerprint = project->plan.dependency_fingerprint;
+    if (IsDirectory(absl::StrCat(store_.EntryDir(fingerprint), "/",
+                                 kBuildCacheSeedDir))) {
+      continue;
+    }
+    {
+      // Like a pool fill: alone, and only while no user installs or builds;
+      // after the pool (one slot set per Tailwind major) is full.
+      const int pool_size = 2 * options_.warm_pool.size_per_profile;
+      absl::MutexLock lock(&pool_mu_);
+      while (!pool_stopping_ && (filling_ != 0 || user_commands_.load() != 0 ||
+                                 static_cast<int>(warm_.size()) < pool_size)) {
+        pool_mu_.AwaitWithTimeout(absl::Condition(&pool_stopping_),
+                                  absl::Seconds(1));
+      }
+      if (pool_stopping_) return;
+      ++filling_;
+    }
+    const absl::Time start = absl::Now();
+    absl::Status built = BuildCacheSeed(*project);
+    {
+      absl::MutexLock lock(&pool_mu_);
+      --filling_;
+    }
+    SeedLog(absl::StrCat(
+        "tailwind=", major, " ", fingerprint.substr(0, 12), ": ",
+        built.ok()
+            ? absl::StrCat("seeded in ",
+                           absl::FormatDuration(absl::Trunc(
+                               absl::Now() - start, absl::Milliseconds(100))))
+            : built.ToString()));
+  }
+}
+
+absl::Status LocalProvider::BuildCacheSeed(const scaffold::Project& project) {
+  const std::string id = absl::StrCat(kSeedPrefix, RandomHex(8));
+  const CallContext ctx(absl::Now() + options_.warm_pool.fill_timeout,
+                        pool_cancel_);
+  ProvisionSpec spec;
+  spec.sandbox_id = id;
+  spec.owner = "sandboxd-build-cache-seed";
+  spec.mode = scaffold::Mode::kProduction;
+  spec.environment = project.plan.environment;
+  spec.dependency_fingerprint = project.plan.dependency_fingerprint;
+  std::deque<std::string> tail;
+  OutputSink sink = [&tail](OutputStream, std::string_view line) {
+    tail.emplace_back(line);
+    if (tail.size() > 10) tail.pop_front();
+  };
+  absl::Status status = [&]() -> absl::Status {
+    RETURN_IF_ERROR(Provision(spec, ctx));
+    ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sandbox, Find(id));
+    CgroupLimits limits = LimitsFor(scaffold::Mode::kProduction);
+    limits.cpu_weight = options_.warm_pool.fill_cpu_weight;
+    RETURN_IF_ERROR(sandbox->cgroup->Create(limits));
+    RETURN_IF_ERROR(Upload(id, project.files, ctx));
+    RETURN_IF_ERROR(InstallDependencies(id, project.plan, sink, ctx));
+    ASSIGN_OR_RETURN(int code, RunCommand(id, project.plan.build_command,
+                                          project.plan.environment, sink, ctx));
+    if (code != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "`", project.plan.build_command, "` exited with code ", code));
+    }
+    // Root-owned and read-only to everyone else; published by one rename.
+    absl::Status copied =
+        CopyTree(ProjectDir(id) + "/.next/cache",
+                 store_.EntryDir(project.plan.dependency_fingerprint),
+                 kBuildCacheSeedDir, 0, 0);
+    return absl::IsAlreadyExists(copied) ? absl::OkStatus() : copied;
+  }();
+  Destroy(id, CallContext(absl::Now() + absl::Minutes(1))).IgnoreError();
+  if (status.ok()) return status;
+  std::string last;
+  for (const std::string& line : tail) absl::StrAppend(&last, "\n", line);
+  return Annotate(status, last);
+}
+
+void LocalProvider::SeedProjectBuildCache(std::string_view sandbox_id,
+                                          const std::string& fingerprint,
+                                          const OutputSink& sink) {
+  const std::string seed =
+      absl::StrCat(store_.EntryDir(fingerprint), "/", kBuildCacheSeedDir);
+  if (!IsDirectory(seed)) return;
+  absl::StatusOr<std::shared_ptr<Sandbox>> sandbox = Find(sandbox_id);
+  if (!sandbox.ok()) return;
+  uid_t uid;
+  {
+    absl::MutexLock lock(&(*sandbox)->mu);
+    uid = (*sandbox)->record.uid;
+  }
+  // A copy owned by the sandbox (the build updates it), never hard links to
+  // the root-owned seed; a project that has a cache keeps its own.
+  absl::Status copied =
+      CopyTree(seed, ProjectDir(sandbox_id), ".next/cache", uid, uid);
+  if (absl::IsAlreadyExists(copied) || !sink) return;
+  sink(OutputStream::kStdout,
+       copied.ok() ? absl::StrCat("seeded the build cache (", fingerprint, ")")
+                   : absl::StrCat("the build cache was not seeded: ",
+                                  copied.message()));
+}
+
+}  // namespace sandboxd::local

@@ -1,0 +1,131 @@
+#include "lib/local/warm_template.h"
+
+#include <optional>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "lib/scaffold/semver.h"
+
+namespace sandboxd::local {
+namespace {
+
+using scaffold::TailwindMajor;
+
+// Pinned like lib/scaffold/stack.h (checked with `npm view <pkg> version`).
+constexpr char kLucideReactVersion[] = "1.77.0";
+constexpr char kClsxVersion[] = "2.1.1";
+constexpr char kFramerMotionVersion[] = "14.14.0";
+// tailwind-merge 3 targets Tailwind 4, 2.x Tailwind 3.
+constexpr char kTailwindMerge3Version[] = "3.7.0";
+constexpr char kTailwindMerge2Version[] = "2.6.1";
+
+constexpr char kPage[] = R"(export default function Page() {
+  return (
+    <main className="p-8">
+      <h1 className="text-2xl font-bold">sandboxd warm template</h1>
+    </main>
+  );
+}
+)";
+
+constexpr char kLayout[] = R"(import type { Metadata } from "next";
+import type { ReactNode } from "react";
+import "./globals.css";
+
+export const metadata: Metadata = { title: "Generated App" };
+
+export default function RootLayout({
+  children,
+}: Readonly<{ children: ReactNode }>) {
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  );
+}
+)";
+
+// Root files the dev server reads once at start (or restarts on).
+bool IsStartupConfig(std::string_view path) {
+  if (path.find('/') != std::string_view::npos) return false;
+  for (std::string_view stem :
+       {"next.config.", "postcss.config.", "tailwind.config.", ".postcssrc"}) {
+    if (path.starts_with(stem)) return true;
+  }
+  return path == "tsconfig.json" || path == ".babelrc" ||
+         path == "babel.config.js";
+}
+
+// Whether the template's pinned `have` serves a project asking for `want`.
+bool Accepts(const std::string& want, const std::string& have) {
+  if (want == have) return true;
+  std::optional<scaffold::SemVer> version = scaffold::ParseSemVer(have);
+  std::optional<scaffold::SemVerRange> range =
+      scaffold::SemVerRange::Parse(want);
+  return version.has_value() && range.has_value() && range->Satisfies(*version);
+}
+
+}  // namespace
+
+absl::StatusOr<scaffold::Project> WarmTemplate(
+    TailwindMajor tailwind, std::string_view generation_token) {
+  const bool v3 = tailwind == TailwindMajor::kV3;
+  scaffold::Request request;
+  request.mode = scaffold::Mode::kDev;
+  request.generation_token = std::string(generation_token);
+  request.generated_code["page.tsx"] = kPage;
+  request.generated_code["layout.tsx"] = kLayout;
+  request.generated_code["globals.css"] =
+      v3 ? "@tailwind base;\n@tailwind components;\n@tailwind utilities;\n"
+         : "@import \"tailwindcss\";\n";
+  request.generated_code["package.json"] = absl::StrCat(
+      R"({"dependencies":{"lucide-react":")", kLucideReactVersion,
+      R"(","clsx":")", kClsxVersion, R"(","framer-motion":")",
+      kFramerMotionVersion, R"(","tailwind-merge":")",
+      v3 ? kTailwindMerge2Version : kTailwindMerge3Version, R"("}})");
+  return scaffold::Assemble(request);
+}
+
+std::string MissingDependency(
+    const std::map<std::string, std::string>& installed,
+    const std::map<std::string, std::string>& wanted) {
+  for (const auto& [name, spec] : wanted) {
+    auto it = installed.find(name);
+    if (it == installed.end()) {
+      return absl::StrCat("dependency ", name, " is not installed");
+    }
+    if (!Accepts(spec, it->second)) {
+      return absl::StrCat("dependency ", name, "@", spec,
+                          " is not satisfied by the installed ", it->second);
+    }
+  }
+  return "";
+}
+
+std::string WarmIncompatibility(const scaffold::Project& warm,
+                                const scaffold::Project& project) {
+  std::set<std::string> configs;
+  for (const auto* files : {&warm.files, &project.files}) {
+    for (const auto& [path, content] : *files) {
+      if (IsStartupConfig(path)) configs.insert(path);
+    }
+  }
+  for (const std::string& path : configs) {
+    auto a = warm.files.find(path);
+    auto b = project.files.find(path);
+    if (a == warm.files.end() || b == project.files.end() ||
+        a->second != b->second) {
+      return absl::StrCat(path, " differs from the warm template's");
+    }
+  }
+  if (warm.plan.environment != project.plan.environment) {
+    return "the app environment differs from the warm template's";
+  }
+  if (warm.plan.install_command != project.plan.install_command) {
+    return "the install command differs from the warm template's";
+  }
+  return MissingDependency(warm.plan.dependencies, project.plan.dependencies);
+}
+
+}  // namespace sandboxd::local

@@ -1,0 +1,102 @@
+#include "lib/local/warm_template.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace sandboxd::local {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kPage[] =
+    "export default function Page() { return <h1>MARKER</h1>; }\n";
+constexpr char kV3Css[] = "@tailwind base;\n@tailwind utilities;\n";
+
+scaffold::Project Frontend(std::map<std::string, std::string> extra = {},
+                           std::map<std::string, std::string> env = {}) {
+  scaffold::Request request;
+  request.generated_code = {{"page.tsx", kPage},
+                            {"layout.tsx", "import './globals.css';\n"},
+                            {"globals.css", kV3Css}};
+  for (auto& [path, content] : extra) request.generated_code[path] = content;
+  request.environment = std::move(env);
+  request.generation_token = "sbx-1.g1";
+  absl::StatusOr<scaffold::Project> project = scaffold::Assemble(request);
+  EXPECT_TRUE(project.ok()) << project.status();
+  return project.ok() ? *project : scaffold::Project{};
+}
+
+scaffold::Project Template(scaffold::TailwindMajor tailwind) {
+  absl::StatusOr<scaffold::Project> project =
+      WarmTemplate(tailwind, "pool-1.warm");
+  EXPECT_TRUE(project.ok()) << project.status();
+  return project.ok() ? *project : scaffold::Project{};
+}
+
+TEST(WarmTemplateTest, TemplateIsADevAppWithCommonLibrariesAndItsToken) {
+  scaffold::Project t = Template(scaffold::TailwindMajor::kV3);
+  EXPECT_EQ(t.plan.generation_token, "pool-1.warm");
+  EXPECT_TRUE(t.plan.build_command.empty());
+  EXPECT_THAT(t.files.at("app/page.tsx"), HasSubstr(kWarmTemplateMarker));
+  for (const char* lib :
+       {"lucide-react", "clsx", "tailwind-merge", "framer-motion"}) {
+    EXPECT_TRUE(t.plan.dependencies.contains(lib)) << lib;
+  }
+  EXPECT_EQ(t.plan.dependencies.at("tailwind-merge")[0], '2');
+  EXPECT_EQ(Template(scaffold::TailwindMajor::kV4)
+                .plan.dependencies.at("tailwind-merge")[0],
+            '3');
+}
+
+TEST(WarmTemplateTest, TheFrontendShapeFitsTheMatchingTailwindTemplate) {
+  EXPECT_THAT(
+      WarmIncompatibility(Template(scaffold::TailwindMajor::kV3), Frontend()),
+      IsEmpty());
+  EXPECT_THAT(
+      WarmIncompatibility(Template(scaffold::TailwindMajor::kV4), Frontend()),
+      HasSubstr("differs from the warm template's"));
+}
+
+TEST(WarmTemplateTest, DependenciesMustBeInstalledAndAccepted) {
+  scaffold::Project t = Template(scaffold::TailwindMajor::kV3);
+  // A range the pinned version satisfies fits.
+  EXPECT_THAT(
+      WarmIncompatibility(
+          t, Frontend({{"package.json",
+                        R"({"dependencies":{"lucide-react":"^1.0.0"}})"}})),
+      IsEmpty());
+  EXPECT_THAT(
+      WarmIncompatibility(
+          t, Frontend({{"package.json",
+                        R"({"dependencies":{"lucide-react":"^0.300.0"}})"}})),
+      HasSubstr("lucide-react@^0.300.0 is not satisfied"));
+  EXPECT_THAT(
+      WarmIncompatibility(
+          t,
+          Frontend({{"package.json", R"({"dependencies":{"zod":"^3.0.0"}})"}})),
+      HasSubstr("dependency zod is not installed"));
+}
+
+TEST(WarmTemplateTest, ConfigsAndEnvironmentMustMatch) {
+  scaffold::Project t = Template(scaffold::TailwindMajor::kV3);
+  EXPECT_THAT(WarmIncompatibility(
+                  t, Frontend({{"next.config.mjs", "export default {};\n"}})),
+              HasSubstr("next.config.mjs differs"));
+  EXPECT_THAT(WarmIncompatibility(t, Frontend({}, {{"API_URL", "x"}})),
+              HasSubstr("environment differs"));
+}
+
+TEST(WarmTemplateTest, MissingDependencyNamesTheFirstMisfit) {
+  EXPECT_THAT(MissingDependency({{"a", "1.2.3"}}, {{"a", "~1.2.0"}}),
+              IsEmpty());
+  EXPECT_THAT(MissingDependency({{"a", "latest"}}, {{"a", "latest"}}),
+              IsEmpty());
+  EXPECT_THAT(MissingDependency({{"a", "latest"}}, {{"a", "^1"}}),
+              HasSubstr("a@^1 is not satisfied by the installed latest"));
+  EXPECT_THAT(MissingDependency({}, {{"b", "1.0.0"}}),
+              HasSubstr("dependency b is not installed"));
+}
+
+}  // namespace
+}  // namespace sandboxd::local
