@@ -21,10 +21,12 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "lib/common/call_context.h"
+#include "lib/common/clock.h"
 #include "lib/daytona/curl_http_transport.h"
 #include "lib/daytona/daytona_client.h"
 #include "lib/daytona/daytona_json.h"
 #include "lib/daytona/daytona_provider.h"
+#include "lib/daytona/retry.h"
 #include "lib/provider/provider.h"
 #include "lib/scaffold/scaffold.h"
 
@@ -84,6 +86,7 @@ class AdapterEmulatorTest : public ::testing::Test {
     options.start_state_timeout = absl::Seconds(3);
     options.retry.initial_backoff = absl::Milliseconds(50);
     options.retry.max_backoff = absl::Milliseconds(500);
+    options_ = options;
     auto provider = MakeDaytonaProvider(options);
     ASSERT_TRUE(provider.ok()) << provider.status();
     provider_ = std::move(*provider);
@@ -125,6 +128,7 @@ class AdapterEmulatorTest : public ::testing::Test {
   std::string dir_;
   pid_t pid_ = -1;
   int port_ = 0;
+  DaytonaOptions options_;
   std::shared_ptr<CurlHttpTransport> transport_;
   std::unique_ptr<Provider> provider_;
 };
@@ -224,6 +228,19 @@ TEST_F(AdapterEmulatorTest, SandboxInErrorReportsTheReason) {
   EXPECT_FALSE(s.ok());
   EXPECT_THAT(std::string(s.message()), HasSubstr("no runner available"));
   EXPECT_TRUE(provider_->Destroy("sbx-error", Ctx()).ok());
+}
+
+TEST_F(AdapterEmulatorTest, SequentialCallsShareOneKeepAliveConnection) {
+  ASSERT_TRUE(provider_->Provision(Spec("sbx-keepalive"), Ctx()).ok());
+  auto transport = std::make_shared<CurlHttpTransport>();
+  DaytonaProvider provider(options_, transport, MakeRealSleeper(),
+                           MakeSystemClock());
+  for (int i = 0; i < 100; ++i) {
+    auto listed = provider.List(Ctx());
+    ASSERT_TRUE(listed.ok()) << listed.status();
+    ASSERT_THAT(*listed, SizeIs(1));
+  }
+  EXPECT_EQ(transport->connections_opened(), 1);
 }
 
 // The emulator's own contract, over plain HTTP (the bits the SDK and the

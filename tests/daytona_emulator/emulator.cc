@@ -165,7 +165,7 @@ void Emulator::KillProcesses(Sandbox& sandbox) {
 }
 
 void Emulator::Tick() {
-  std::vector<std::string> remove_dirs;
+  std::vector<std::string>& remove_dirs = pending_removals_;
   {
     absl::MutexLock lock(&mu_);
     const absl::Time now = absl::Now();
@@ -198,10 +198,13 @@ void Emulator::Tick() {
       }
     }
   }
-  for (const std::string& dir : remove_dirs) {
+  // A killed sandbox's processes die asynchronously: a directory they were
+  // still writing to fails to go (ENOTEMPTY) and is tried again next tick.
+  std::erase_if(remove_dirs, [](const std::string& dir) {
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
-  }
+    return !ec;
+  });
 }
 
 Reply Emulator::Handle(const Request& request) {

@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -127,6 +128,8 @@ class Emulator {
   std::string SandboxJson(const Sandbox& sandbox, bool list_item,
                           const std::string& host)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Advances transitions; removes destroyed sandboxes' directories (again
+  // on later ticks while their killed processes may still be writing).
   void Tick();
 
   const EmulatorOptions options_;
@@ -137,6 +140,8 @@ class Emulator {
   int64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   int64_t next_cmd_ ABSL_GUARDED_BY(mu_) = 1;
   std::atomic<bool> stop_{false};
+  // Directories of destroyed sandboxes not yet removed; ticker thread only.
+  std::vector<std::string> pending_removals_;
   std::thread ticker_;
 };
 

@@ -18,9 +18,9 @@ namespace sandboxd::emulator {
 namespace {
 
 std::vector<std::string> BwrapArgv(
-    const std::string& bwrap, const std::string& host_dir,
-    const std::string& cwd, const std::string& command,
-    const std::map<std::string, std::string>& env) {
+    const std::string& bwrap, const std::string& npm_cache,
+    const std::string& host_dir, const std::string& cwd,
+    const std::string& command, const std::map<std::string, std::string>& env) {
   std::vector<std::string> argv = {bwrap,
                                    "--unshare-user",
                                    "--unshare-pid",
@@ -77,6 +77,9 @@ std::vector<std::string> BwrapArgv(
                                    "--setenv",
                                    "NEXT_TELEMETRY_DISABLED",
                                    "1"};
+  if (!npm_cache.empty()) {
+    argv.insert(argv.end(), {"--bind", npm_cache, "/tmp/.npm"});
+  }
   for (const auto& [name, value] : env) {
     argv.insert(argv.end(), {"--setenv", name, value});
   }
@@ -119,8 +122,8 @@ absl::StatusOr<Spawned> Launcher::Spawn(
     const std::string& command, const std::map<std::string, std::string>& env,
     bool merge_stderr) {
   // Everything the child needs is prepared before fork (no allocation after).
-  const std::vector<std::string> args =
-      BwrapArgv(options_.bwrap, host_dir, cwd, command, env);
+  const std::vector<std::string> args = BwrapArgv(
+      options_.bwrap, options_.npm_cache, host_dir, cwd, command, env);
   std::vector<char*> argv;
   for (const std::string& arg : args)
     argv.push_back(const_cast<char*>(arg.c_str()));

@@ -31,6 +31,10 @@ struct LauncherOptions {
   // Used only when the emulator runs as root.
   uid_t uid = 65534;
   gid_t gid = 65534;
+  // Host directory bound read-write as every sandbox's npm cache (/tmp/.npm),
+  // so repeated installs (e.g. in the e2e suite) share downloads; empty: a
+  // fresh cache per command in the sandbox's /tmp.
+  std::string npm_cache;
 };
 
 struct Spawned {

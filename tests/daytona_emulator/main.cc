@@ -5,6 +5,8 @@
 //   --port_file=FILE (written with the bound port once listening)
 //   --transition_ms=300       --faults=JSON (see faults.h)
 //   --sandbox_uid=65534 --sandbox_gid=65534 (used when run as root)
+//   --npm_cache=DIR (created if missing, owned by the sandbox uid when run
+//     as root; every sandbox's npm cache, shared across sandboxes and runs)
 // Test-only; not part of sandboxd.
 #include <pthread.h>
 #include <signal.h>
@@ -55,7 +57,8 @@ int main(int argc, char** argv) {
         Flag(arg, "data_dir", options.data_dir) ||
         Flag(arg, "port_file", port_file) || Flag(arg, "faults", faults) ||
         Flag(arg, "transition_ms", transition) ||
-        Flag(arg, "sandbox_uid", uid) || Flag(arg, "sandbox_gid", gid)) {
+        Flag(arg, "sandbox_uid", uid) || Flag(arg, "sandbox_gid", gid) ||
+        Flag(arg, "npm_cache", options.launcher.npm_cache)) {
       continue;
     }
     std::cerr << "daytona_emulator: unknown flag " << arg << "\n";
@@ -102,6 +105,16 @@ int main(int argc, char** argv) {
   options.transition = absl::Milliseconds(transition_ms);
   options.launcher.uid = sandbox_uid;
   options.launcher.gid = sandbox_gid;
+  if (!options.launcher.npm_cache.empty()) {
+    options.launcher.npm_cache =
+        std::filesystem::absolute(options.launcher.npm_cache);
+    std::filesystem::create_directories(options.launcher.npm_cache, ec);
+    if (geteuid() == 0 && chown(options.launcher.npm_cache.c_str(), sandbox_uid,
+                                sandbox_gid) != 0) {
+      std::perror("daytona_emulator: chown --npm_cache");
+      return 2;
+    }
+  }
 
   Emulator emulator(options);
   if (!faults.empty()) {
