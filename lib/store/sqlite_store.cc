@@ -160,9 +160,26 @@ absl::Status SqliteStore::ReplaceLabels(const sandbox::v1::Sandbox& sandbox) {
 }
 
 absl::Status SqliteStore::UpdateSandbox(const sandbox::v1::Sandbox& sandbox) {
+  return Update(sandbox, nullptr);
+}
+
+absl::Status SqliteStore::UpdateSandboxAndSpec(
+    const sandbox::v1::Sandbox& sandbox,
+    const sandbox::v1::CreateSandboxRequest& spec) {
+  return Update(sandbox, &spec);
+}
+
+absl::Status SqliteStore::Update(
+    const sandbox::v1::Sandbox& sandbox,
+    const sandbox::v1::CreateSandboxRequest* spec) {
   const std::string what = SandboxName(sandbox.sandbox_id());
   const std::string context = absl::StrCat("store: update ", what);
   ASSIGN_OR_RETURN(std::string record, SerializeRecord(sandbox, what));
+  std::string spec_bytes;
+  if (spec != nullptr) {
+    ASSIGN_OR_RETURN(spec_bytes,
+                     SerializeRecord(*spec, absl::StrCat("spec of ", what)));
+  }
   absl::MutexLock lock(&writer_mu_);
   ASSIGN_OR_RETURN(
       SqliteTransaction txn,
@@ -183,6 +200,14 @@ absl::Status SqliteStore::UpdateSandbox(const sandbox::v1::Sandbox& sandbox) {
     return absl::NotFoundError(absl::StrCat("store: ", what, " not found"));
   }
   RETURN_IF_ERROR(Annotate(ReplaceLabels(sandbox), context));
+  if (spec != nullptr) {
+    ASSIGN_OR_RETURN(
+        SqliteStatement update,
+        writer_->Prepare("UPDATE specs SET request = ? WHERE sandbox_id = ?"));
+    update.BindBlobNoCopy(1, spec_bytes);
+    update.BindText(2, sandbox.sandbox_id());
+    RETURN_IF_ERROR(Annotate(update.Run(), absl::StrCat(context, ": spec")));
+  }
   return Annotate(txn.Commit(), context);
 }
 

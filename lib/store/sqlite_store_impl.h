@@ -35,6 +35,9 @@ class SqliteStore final : public Store {
                              std::string_view request_fingerprint) override;
   absl::StatusOr<RequestRecord> FindRequest(
       std::string_view owner, std::string_view request_id) override;
+  absl::Status UpdateSandboxAndSpec(
+      const sandbox::v1::Sandbox& sandbox,
+      const sandbox::v1::CreateSandboxRequest& spec) override;
   absl::Status UpdateSandbox(const sandbox::v1::Sandbox& sandbox) override;
   absl::StatusOr<sandbox::v1::Sandbox> GetSandbox(
       std::string_view sandbox_id) override;
@@ -52,6 +55,10 @@ class SqliteStore final : public Store {
       std::string_view sandbox_id) override;
 
  private:
+  // UpdateSandbox, and the spec too when `spec` is not null.
+  absl::Status Update(const sandbox::v1::Sandbox& sandbox,
+                      const sandbox::v1::CreateSandboxRequest* spec)
+      ABSL_LOCKS_EXCLUDED(writer_mu_);
   absl::Status InsertRows(const sandbox::v1::Sandbox& sandbox,
                           const std::string& record, const std::string& spec,
                           std::string_view request_id,

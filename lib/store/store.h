@@ -66,6 +66,12 @@ class Store {
   virtual absl::StatusOr<sandbox::v1::Sandbox> GetSandbox(
       std::string_view sandbox_id) = 0;
 
+  // Replaces the record and the build spec together (ApplyFiles changes
+  // the generated files), atomically. NOT_FOUND if the sandbox is absent.
+  virtual absl::Status UpdateSandboxAndSpec(
+      const sandbox::v1::Sandbox& sandbox,
+      const sandbox::v1::CreateSandboxRequest& spec) = 0;
+
   // The Create request the sandbox was made from. NOT_FOUND if absent.
   virtual absl::StatusOr<sandbox::v1::CreateSandboxRequest> GetSpec(
       std::string_view sandbox_id) = 0;
