@@ -13,8 +13,8 @@
 namespace sandboxd::client {
 
 // A stub on a new channel to `options.server`. Does not block (the channel
-// connects on the first call). NOT_FOUND / PERMISSION_DENIED if --ca cannot
-// be read.
+// connects on the first call). NOT_FOUND if --ca, --cert or --key cannot be
+// read.
 absl::StatusOr<std::unique_ptr<sandbox::v1::SandboxService::StubInterface>>
 MakeSandboxStub(const GlobalOptions& options);
 

@@ -29,6 +29,7 @@ struct Flag {
 constexpr FlagSpec kGlobalFlags[] = {
     {"--server", true}, {"--timeout", true}, {"--token", true},
     {"--tls", false},   {"--ca", true},      {"--help", false},
+    {"--cert", true},   {"--key", true},
 };
 constexpr FlagSpec kCreateFlags[] = {
     {"--dir", true},          {"--json", true},        {"--file", true},
@@ -42,6 +43,10 @@ constexpr FlagSpec kListFlags[] = {
     {"--status", true},     {"--label", true}, {"--page-size", true},
     {"--page-token", true}, {"--all", false},  {"--output", true},
     {"--json", false},
+};
+constexpr FlagSpec kApplyFlags[] = {
+    {"--dir", true},   {"--file", true},   {"--delete", true},
+    {"--wait", false}, {"--output", true}, {"--json", false},
 };
 constexpr FlagSpec kWatchFlags[] = {
     {"--after", true}, {"--json", false}, {"--output", true}};
@@ -207,6 +212,25 @@ absl::Status ApplyCreateFlag(const Flag& f, CreateOptions* c) {
   return absl::OkStatus();
 }
 
+absl::Status ApplyApplyFlag(const Flag& f, ApplyOptions* a) {
+  if (f.name == "--dir") {
+    a->dir = f.value;
+  } else if (f.name == "--file") {
+    size_t eq = f.value.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == f.value.size()) {
+      return UsageError(
+          absl::StrCat("--file \"", f.value, "\": want PATH=LOCALFILE"));
+    }
+    a->files.emplace_back(f.value.substr(0, eq), f.value.substr(eq + 1));
+  } else if (f.name == "--delete") {
+    if (f.value.empty()) return UsageError("--delete needs a PATH");
+    a->deleted.push_back(f.value);
+  } else if (f.name == "--wait") {
+    a->wait = true;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ApplyListFlag(const Flag& f, ListOptions* l) {
   if (f.name == "--status") {
     ASSIGN_OR_RETURN(SandboxStatus s, ParseStatus(f));
@@ -241,6 +265,10 @@ absl::Status ApplyFlag(const Flag& f, Invocation* inv, bool* timeout_given) {
     g.tls = true;
   } else if (f.name == "--ca") {
     g.ca_file = f.value;
+  } else if (f.name == "--cert") {
+    g.cert_file = f.value;
+  } else if (f.name == "--key") {
+    g.key_file = f.value;
   } else if (f.name == "--output") {
     ASSIGN_OR_RETURN(inv->output, ParseOutput(f));
   } else if (f.name == "--json" && inv->command != Command::kCreate) {
@@ -251,6 +279,8 @@ absl::Status ApplyFlag(const Flag& f, Invocation* inv, bool* timeout_given) {
     return ApplyCreateFlag(f, &inv->create);
   } else if (inv->command == Command::kList) {
     return ApplyListFlag(f, &inv->list);
+  } else if (inv->command == Command::kApply) {
+    return ApplyApplyFlag(f, &inv->apply);
   }
   return absl::OkStatus();
 }
@@ -275,6 +305,7 @@ constexpr CommandInfo kCommands[] = {
     Info("list", Command::kList, kListFlags, false),
     Info("delete", Command::kDelete, kGetDeleteFlags, true),
     Info("watch", Command::kWatch, kWatchFlags, true),
+    Info("apply", Command::kApply, kApplyFlags, true),
 };
 
 const CommandInfo* FindCommand(std::string_view name) {
@@ -322,16 +353,26 @@ absl::Status ApplyFlags(const std::vector<Flag>& flags, Invocation* inv) {
     RETURN_IF_ERROR(ApplyFlag(f, inv, &timeout_given));
   }
   if (!timeout_given && inv->command != Command::kWatch) {
-    inv->global.timeout = inv->command == Command::kCreate && inv->create.wait
-                              ? kDefaultWaitTimeout
-                              : kDefaultTimeout;
+    const bool waits = (inv->command == Command::kCreate && inv->create.wait) ||
+                       (inv->command == Command::kApply && inv->apply.wait);
+    inv->global.timeout = waits ? kDefaultWaitTimeout : kDefaultTimeout;
   }
-  if (!inv->global.ca_file.empty() && !inv->global.tls) {
-    return UsageError("--ca needs --tls");
+  const GlobalOptions& g = inv->global;
+  if (!g.tls && (!g.ca_file.empty() || !g.cert_file.empty())) {
+    return UsageError(g.ca_file.empty() ? "--cert needs --tls"
+                                        : "--ca needs --tls");
+  }
+  if (g.cert_file.empty() != g.key_file.empty()) {
+    return UsageError(g.cert_file.empty() ? "--key needs --cert"
+                                          : "--cert needs --key");
   }
   if (inv->command == Command::kCreate && inv->create.dir.empty() &&
       inv->create.json_file.empty() && inv->create.files.empty()) {
     return UsageError("create needs the code: --dir, --json or --file");
+  }
+  if (inv->command == Command::kApply && inv->apply.dir.empty() &&
+      inv->apply.files.empty() && inv->apply.deleted.empty()) {
+    return UsageError("apply needs changes: --dir, --file or --delete");
   }
   return absl::OkStatus();
 }
@@ -352,6 +393,14 @@ absl::StatusOr<Invocation> ParseCommandLine(
     inv.global.server = *env.server;
   }
   if (env.token.has_value()) inv.global.token = *env.token;
+  for (auto [value, field] : {std::pair{&env.tls_ca, &inv.global.ca_file},
+                              std::pair{&env.tls_cert, &inv.global.cert_file},
+                              std::pair{&env.tls_key, &inv.global.key_file}}) {
+    if (value->has_value() && !(*value)->empty()) {
+      *field = **value;
+      inv.global.tls = true;
+    }
+  }
 
   const std::vector<FlagSpec> global_specs(std::begin(kGlobalFlags),
                                            std::end(kGlobalFlags));

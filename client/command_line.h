@@ -20,10 +20,15 @@ inline constexpr absl::Duration kDefaultTimeout = absl::Seconds(30);
 // `create --wait` lasts a whole build.
 inline constexpr absl::Duration kDefaultWaitTimeout = absl::Minutes(10);
 
-// The environment variables sandboxctl reads (SANDBOXD_SERVER, SANDBOXD_TOKEN).
+// The environment variables sandboxctl reads (SANDBOXD_SERVER,
+// SANDBOXD_TOKEN, SANDBOXD_TLS_CA, SANDBOXD_TLS_CERT, SANDBOXD_TLS_KEY). A
+// non-empty SANDBOXD_TLS_* turns TLS on; flags override them.
 struct Environment {
   std::optional<std::string> server;
   std::optional<std::string> token;
+  std::optional<std::string> tls_ca;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
 };
 
 // Options every command accepts.
@@ -36,9 +41,13 @@ struct GlobalOptions {
   bool tls = false;
   // PEM root certificates for --tls; empty means the system's roots.
   std::string ca_file;
+  // PEM client certificate chain and its key, for servers that require
+  // mutual TLS (--cert, --key); both or neither.
+  std::string cert_file;
+  std::string key_file;
 };
 
-enum class Command { kCreate, kGet, kList, kDelete, kWatch };
+enum class Command { kCreate, kGet, kList, kDelete, kWatch, kApply };
 enum class OutputFormat { kText, kJson };
 
 using KeyValue = std::pair<std::string, std::string>;
@@ -60,6 +69,14 @@ struct CreateOptions {
   bool wait = false;
 };
 
+// `apply`'s batch, as given; files are read by BuildApplyRequest.
+struct ApplyOptions {
+  std::string dir;                   // --dir
+  std::vector<KeyValue> files;       // --file PATH=LOCALFILE, in order
+  std::vector<std::string> deleted;  // --delete PATH, in order
+  bool wait = false;                 // --wait
+};
+
 struct ListOptions {
   std::vector<sandbox::v1::SandboxStatus> statuses;
   std::vector<std::string> label_selector;  // each "key=value"
@@ -75,8 +92,9 @@ struct Invocation {
   GlobalOptions global;
   Command command = Command::kGet;
   OutputFormat output = OutputFormat::kText;
-  std::string sandbox_id;  // get, delete, watch
+  std::string sandbox_id;  // get, delete, watch, apply
   CreateOptions create;
+  ApplyOptions apply;
   ListOptions list;
   int64_t watch_after = 0;  // watch --after
 };

@@ -37,6 +37,8 @@ int CommandRunner::Run(const Invocation& inv) {
       return Delete(inv);
     case Command::kWatch:
       return Watch(inv);
+    case Command::kApply:
+      return Apply(inv);
   }
   return kExitUsage;
 }
@@ -88,6 +90,24 @@ int CommandRunner::Create(const Invocation& inv) {
   } else {
     out_ << FormatCreateResponse(response);
   }
+  return response.success() ? kExitOk : kExitFailure;
+}
+
+int CommandRunner::Apply(const Invocation& inv) {
+  absl::StatusOr<sandbox::v1::ApplyFilesRequest> request =
+      BuildApplyRequest(inv.sandbox_id, inv.apply);
+  if (!request.ok()) return LocalError(request.status());
+  grpc::ClientContext ctx;
+  Configure(inv.global, &ctx);
+  sandbox::v1::ApplyFilesResponse response;
+  grpc::Status status = stub_.ApplyFiles(&ctx, *request, &response);
+  if (!status.ok()) return RpcError(status);
+  if (inv.output == OutputFormat::kJson) {
+    if (PrintJson(response, true) != kExitOk) return kExitFailure;
+  } else {
+    out_ << FormatApplyResponse(response);
+  }
+  // Without --wait the batch was only accepted: success means that.
   return response.success() ? kExitOk : kExitFailure;
 }
 

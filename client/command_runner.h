@@ -41,6 +41,7 @@ class CommandRunner {
   int List(const Invocation& inv);
   int Delete(const Invocation& inv);
   int Watch(const Invocation& inv);
+  int Apply(const Invocation& inv);
   // Called when a watch stream ended OK without a final result (e.g. --after
   // past the last event): asks Get for the outcome.
   int WatchOutcomeFromGet(const Invocation& inv, absl::Duration elapsed);

@@ -177,4 +177,25 @@ absl::StatusOr<CreateSandboxRequest> BuildCreateRequest(
   return request;
 }
 
+absl::StatusOr<sandbox::v1::ApplyFilesRequest> BuildApplyRequest(
+    const std::string& sandbox_id, const ApplyOptions& options) {
+  sandbox::v1::ApplyFilesRequest request;
+  request.set_sandbox_id(sandbox_id);
+  request.set_wait_until_applied(options.wait);
+  if (!options.dir.empty()) {
+    ASSIGN_OR_RETURN(auto files, ReadProjectDir(options.dir));
+    for (auto& [path, content] : files) {
+      (*request.mutable_files())[path] = std::move(content);
+    }
+  }
+  for (const auto& [path, local] : options.files) {
+    ASSIGN_OR_RETURN(std::string content, ReadTextFile(local));
+    (*request.mutable_files())[path] = std::move(content);
+  }
+  for (const std::string& path : options.deleted) {
+    request.add_deleted_paths(path);
+  }
+  return request;
+}
+
 }  // namespace sandboxd::client

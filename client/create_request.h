@@ -1,5 +1,6 @@
 // Builds sandboxctl's CreateSandboxRequest from a project directory, a JSON
-// body in the REST shape, single files and flags. Reads local files; no RPC.
+// body in the REST shape, single files and flags, and its ApplyFilesRequest
+// from a directory, single files and deletions. Reads local files; no RPC.
 // Used by CommandRunner and its tests.
 #ifndef SANDBOXD_CLIENT_CREATE_REQUEST_H_
 #define SANDBOXD_CLIENT_CREATE_REQUEST_H_
@@ -38,6 +39,12 @@ absl::StatusOr<sandbox::v1::CreateSandboxRequest> ParseCreateRequestJson(
 // JSON's fields (environment and labels are merged key by key).
 absl::StatusOr<sandbox::v1::CreateSandboxRequest> BuildCreateRequest(
     const CreateOptions& options, std::istream& stdin_stream);
+
+// Builds the ApplyFilesRequest for `sandbox_id` from `options`: the --dir
+// files, then the --file files (a later source wins for the same path),
+// then the --delete paths. Errors as ReadProjectDir, or naming the --file.
+absl::StatusOr<sandbox::v1::ApplyFilesRequest> BuildApplyRequest(
+    const std::string& sandbox_id, const ApplyOptions& options);
 
 }  // namespace sandboxd::client
 

@@ -22,8 +22,10 @@ std::optional<std::string> GetEnv(const char* name) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  sandboxd::client::Environment env{GetEnv("SANDBOXD_SERVER"),
-                                    GetEnv("SANDBOXD_TOKEN")};
+  sandboxd::client::Environment env{
+      GetEnv("SANDBOXD_SERVER"), GetEnv("SANDBOXD_TOKEN"),
+      GetEnv("SANDBOXD_TLS_CA"), GetEnv("SANDBOXD_TLS_CERT"),
+      GetEnv("SANDBOXD_TLS_KEY")};
   sandboxd::SystemClock clock;
   return sandboxd::client::RunSandboxctl(args, env,
                                          sandboxd::client::MakeSandboxStub,

@@ -227,6 +227,21 @@ std::string FormatCreateResponse(
   return out;
 }
 
+std::string FormatApplyResponse(
+    const sandbox::v1::ApplyFilesResponse& response) {
+  const sandbox::v1::Sandbox& s = response.sandbox();
+  std::string out = absl::StrCat("sandbox_id:  ", s.sandbox_id(), "\n",
+                                 "generation:  ", response.generation(), "\n",
+                                 "status:      ", StatusName(s.status()), "\n");
+  absl::StrAppend(&out, "preview_url: ",
+                  s.preview_url().empty() ? "(not yet known)" : s.preview_url(),
+                  "\n");
+  if (s.has_error()) {
+    absl::StrAppend(&out, "error:       ", FormatError(s.error()), "\n");
+  }
+  return out;
+}
+
 std::string FormatDiagnostic(const sandbox::v1::Diagnostic& d) {
   std::string out = d.file();
   if (d.line() > 0) {

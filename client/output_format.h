@@ -33,6 +33,10 @@ std::string FormatSandboxDetails(const sandbox::v1::Sandbox& sandbox,
 // The id, status and preview URL of a new sandbox (and its error, if any).
 std::string FormatCreateResponse(
     const sandbox::v1::CreateSandboxResponse& response);
+// The sandbox id, generation, status and preview URL after an apply (and
+// its error, if any).
+std::string FormatApplyResponse(
+    const sandbox::v1::ApplyFilesResponse& response);
 // "file:line:col: severity: message" (line and column left out when 0).
 std::string FormatDiagnostic(const sandbox::v1::Diagnostic& diagnostic);
 // The watch display of one event, ending in '\n'; "" for an event of no

@@ -14,6 +14,11 @@ constexpr char kGlobalOptions[] =
   --token TOKEN        bearer token sent as `authorization` metadata
                        (env SANDBOXD_TOKEN)
   --tls                use TLS; --ca FILE sets the PEM root certificates
+                       (env SANDBOXD_TLS_CA, which implies --tls)
+  --cert FILE --key FILE
+                       PEM client certificate and key, for a server that
+                       requires mutual TLS (env SANDBOXD_TLS_CERT and
+                       SANDBOXD_TLS_KEY)
   -h, --help           show help
 )";
 
@@ -48,6 +53,23 @@ Fields (override those from --json):
   --wait               return only once the sandbox is READY or FAILED
                        (default --timeout then 10m; exit 1 unless READY)
   -o, --output text|json
+)"},
+    {"apply",
+     "sandboxctl apply SANDBOX_ID (--dir DIR | --file PATH=LOCAL...) "
+     "[--delete PATH]... [--wait]",
+     R"(Applies a batch of file changes to a READY (or FAILED) sandbox: a DEV app
+picks them up by hot reload; a dependency change installs what is missing;
+a PRODUCTION sandbox rebuilds. Prints the new generation. Progress: watch.
+  --dir DIR              every regular file under DIR is added or replaced,
+                         keyed by its relative path (as for create)
+  --file PATH=LOCALFILE  one file: PATH in the project, read from LOCALFILE
+                         (repeatable; wins over --dir for the same PATH)
+  --delete PATH          remove one of the sandbox's generated files
+                         (repeatable)
+  --wait                 return only once the new files are served or the
+                         apply failed (default --timeout then 10m; exit 1
+                         unless READY)
+  -o, --output text|json   (--json is short for -o json)
 )"},
     {"get", "sandboxctl get SANDBOX_ID [-o text|json]",
      R"(Shows one sandbox.
@@ -112,7 +134,7 @@ std::string ShortUsage(const std::string& command) {
   const CommandText* t = FindText(command);
   if (t == nullptr) {
     return "usage: sandboxctl [global options] "
-           "create|get|list|delete|watch [options]\n"
+           "create|apply|get|list|delete|watch [options]\n"
            "Run 'sandboxctl --help' for details.\n";
   }
   return absl::StrCat("usage: ", t->synopsis, "\nRun 'sandboxctl ", t->name,

@@ -99,6 +99,19 @@ absl::StatusOr<CallerResolver> MakeCallerResolver(const ServiceConfig& config,
       std::shared_ptr<const auth::JwtVerifier>(std::move(verifier)));
 }
 
+absl::StatusOr<std::shared_ptr<const auth::PreviewTokens>> MakePreviewTokens(
+    const ServiceConfig& config) {
+  ASSIGN_OR_RETURN(std::string key,
+                   auth::LoadOrCreatePreviewSecret(config.data_dir));
+  auth::PreviewTokenOptions options;
+  options.url_ttl = config.preview_token_ttl;
+  options.cookie_ttl = config.preview_cookie_ttl;
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<auth::PreviewTokens> tokens,
+      auth::PreviewTokens::Create(std::move(key), MakeSystemClock(), options));
+  return std::shared_ptr<const auth::PreviewTokens>(std::move(tokens));
+}
+
 absl::StatusOr<std::string> MintToken(const ServiceConfig& config,
                                       const std::string& subject, bool admin,
                                       absl::Duration ttl) {

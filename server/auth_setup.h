@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "lib/auth/jwt_verifier.h"
+#include "lib/auth/preview_token.h"
 #include "server/sandbox_service.h"
 #include "server/service_runner.h"
 
@@ -33,6 +34,12 @@ absl::StatusOr<CallerResolver> MakeCallerResolver(const ServiceConfig& config,
 absl::StatusOr<std::string> MintToken(const ServiceConfig& config,
                                       const std::string& subject, bool admin,
                                       absl::Duration ttl);
+
+// Private previews' tokens: the key in DATA_DIR/auth/preview.key (created,
+// 0600, on first start; separate from the JWT key, so it works with any
+// --auth_alg) and the TTLs of the config. Errors of LoadOrCreatePreviewSecret.
+absl::StatusOr<std::shared_ptr<const auth::PreviewTokens>> MakePreviewTokens(
+    const ServiceConfig& config);
 
 // True for 127.0.0.0/8, localhost and [::1] listen addresses.
 bool IsLoopbackAddress(const std::string& host_port);

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
                                  .data_dir = c.data_dir,
                                  .http_port = http_port,
                                  .preview_domain = c.preview_domain,
-                                 .npm_cache_dir = c.local_npm_cache});
+                                 .npm_cache_dir = c.local_npm_cache,
+                                 .warm_pool_size = c.warm_pool_size});
   });
 }

@@ -2,6 +2,16 @@
 
 namespace sandboxd {
 
+PreviewBackend::Visibility ManagerPreviewBackend::GetVisibility(
+    std::string_view sandbox_id) {
+  // Peek, not PreviewLookup: deciding must not wake the sandbox or count as
+  // activity. The preview host is the capability, so no owner check.
+  absl::StatusOr<sandbox::v1::Sandbox> sandbox = manager_->Peek(
+      Caller{.owner = "", .admin = true}, std::string(sandbox_id));
+  if (!sandbox.ok()) return Visibility::kNotFound;
+  return sandbox->public_preview() ? Visibility::kPublic : Visibility::kPrivate;
+}
+
 PreviewBackend::Status ManagerPreviewBackend::Check(
     std::string_view sandbox_id) {
   absl::StatusOr<sandbox::v1::Sandbox> sandbox =

@@ -14,6 +14,7 @@ class ManagerPreviewBackend final : public PreviewBackend {
  public:
   ManagerPreviewBackend(SandboxManager* manager, Provider* provider)
       : manager_(manager), provider_(provider) {}
+  Visibility GetVisibility(std::string_view sandbox_id) override;
   Status Check(std::string_view sandbox_id) override;
   absl::StatusOr<int> Dial(std::string_view sandbox_id) override;
 

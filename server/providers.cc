@@ -17,11 +17,15 @@ absl::StatusOr<std::unique_ptr<Provider>> MakeProvider(
     return provider;
   }
   if (config.name == "local") {
+    if (config.warm_pool_size < 0 || config.warm_pool_size > 64) {
+      return absl::InvalidArgumentError("--warm_pool_size: must be 0-64");
+    }
     local::LocalProviderOptions options;
     options.root_dir = config.data_dir + "/local";
     options.preview_base_domain = config.preview_domain;
     options.preview_http_port = config.http_port;
     options.npm_cache_dir = config.npm_cache_dir;
+    options.warm_pool.size_per_profile = config.warm_pool_size;
     absl::StatusOr<std::unique_ptr<local::LocalProvider>> provider =
         local::MakeLocalProvider(options);
     // FAILED_PRECONDITION (the host cannot isolate) keeps sandboxd up

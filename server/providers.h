@@ -16,6 +16,7 @@ struct ProviderConfig {
   int http_port = 0;     // the HTTP front's port, for local preview URLs
   std::string preview_domain = "preview.localhost";
   std::string npm_cache_dir;  // local: empty means under data_dir
+  int warm_pool_size = 0;     // local: pooled DEV sandboxes per Tailwind major
 };
 
 // INVALID_ARGUMENT for an unknown name; FAILED_PRECONDITION (saying what is

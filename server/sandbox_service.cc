@@ -1,9 +1,11 @@
 #include "server/sandbox_service.h"
 
+#include <functional>
 #include <memory>
 #include <utility>
 
 #include "absl/synchronization/mutex.h"
+#include "grpcpp/alarm.h"
 #include "server/status_bridge.h"
 
 namespace sandboxd {
@@ -23,42 +25,66 @@ bool Settled(const Sandbox& sandbox) {
   }
 }
 
-void Fill(const Sandbox& sandbox, CreateSandboxResponse* response) {
+// The owner's view of the sandbox: its preview URL carries a fresh token.
+void Fill(Sandbox sandbox, const PreviewLinks* links,
+          CreateSandboxResponse* response) {
+  if (links != nullptr) sandbox.set_preview_url(links->OwnerUrl(sandbox));
   response->set_success(
       sandbox.status() != sandbox::v1::SANDBOX_STATUS_FAILED &&
       sandbox.status() != sandbox::v1::SANDBOX_STATUS_DELETED &&
       sandbox.status() != sandbox::v1::SANDBOX_STATUS_DELETING);
   response->set_sandbox_id(sandbox.sandbox_id());
   response->set_preview_url(sandbox.preview_url());
-  *response->mutable_sandbox() = sandbox;
+  *response->mutable_sandbox() = std::move(sandbox);
 }
 
-// Create with wait_until_ready: waits for the build to settle without
-// holding a thread, woken by the EventLog. Owns itself through `self_`
-// until OnDone; wake-ups hold weak references.
-class CreateReactor final : public grpc::ServerUnaryReactor,
-                            public std::enable_shared_from_this<CreateReactor> {
+// Create and ApplyFiles: runs the call off gRPC's threads and, when asked
+// (wait_until_ready, wait_until_applied), waits for the sandbox to settle
+// without holding a thread, woken by the EventLog. Owns itself through
+// `self_` until OnDone; wake-ups hold weak references.
+class SettleReactor final : public grpc::ServerUnaryReactor,
+                            public std::enable_shared_from_this<SettleReactor> {
  public:
-  CreateReactor(SandboxManager* manager, ThreadPool* pool, Caller caller,
-                CreateSandboxResponse* response)
-      : manager_(manager),
+  // `fill` writes the response from the sandbox's record.
+  using Call = std::function<absl::StatusOr<Sandbox>()>;
+  using FillResponse = std::function<void(const Sandbox&)>;
+
+  SettleReactor(grpc::CallbackServerContext* context, SandboxManager* manager,
+                ThreadPool* pool, Caller caller, FillResponse fill)
+      : context_(context),
+        manager_(manager),
         pool_(pool),
         caller_(std::move(caller)),
-        response_(response) {}
+        fill_(std::move(fill)) {}
 
-  void Start(std::shared_ptr<CreateReactor> self,
-             const CreateSandboxRequest* request) {
+  // The server's deadline cap (--max_rpc_deadline): a wait with no client
+  // deadline, or a longer one, ends after `max_wait` as if its deadline had
+  // passed. The alarm's callback can run (with ok false) after the reactor
+  // is gone: it holds a weak reference. Call once, after Start.
+  void CapWait(absl::Duration max_wait) {
+    if (max_wait == absl::InfiniteDuration()) return;
+    std::weak_ptr<SettleReactor> weak = weak_from_this();
+    max_wait_alarm_.Set(absl::ToChronoTime(absl::Now() + max_wait),
+                        [weak](bool ok) {
+                          if (!ok) return;
+                          if (auto reactor = weak.lock()) reactor->OnCancel();
+                        });
+  }
+
+  void Start(std::shared_ptr<SettleReactor> self, Call call, bool wait) {
     self_ = std::move(self);
-    pool_->Post([this, request, keep = self_] {
-      absl::StatusOr<Sandbox> created = manager_->Create(caller_, *request);
+    pool_->Post([this, call = std::move(call), wait, keep = self_] {
+      absl::StatusOr<Sandbox> created = call();
       absl::MutexLock lock(&mu_);
       if (!created.ok()) {
+        // Trailers only before Finish (OnCancel may have answered already).
+        if (!finished_) AddRetryTrailer(created.status(), *context_);
         FinishLocked(ToGrpcStatus(created.status()));
         return;
       }
-      Fill(*created, response_);
+      fill_(*created);
       sandbox_id_ = created->sandbox_id();
-      if (!request->wait_until_ready() || Settled(*created)) {
+      if (!wait || Settled(*created)) {
         FinishLocked(grpc::Status::OK);
         return;
       }
@@ -77,7 +103,7 @@ class CreateReactor final : public grpc::ServerUnaryReactor,
 
  private:
   void WaitLocked(int64_t after) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    std::weak_ptr<CreateReactor> weak = weak_from_this();
+    std::weak_ptr<SettleReactor> weak = weak_from_this();
     ThreadPool* pool = pool_;
     wait_handle_ = manager_->events().Wait(sandbox_id_, after, [weak, pool] {
       // Off the notifier thread: Check reads the store.
@@ -90,13 +116,17 @@ class CreateReactor final : public grpc::ServerUnaryReactor,
   void Check() {
     absl::MutexLock lock(&mu_);
     if (finished_) return;
+    // Activity first: a build marks itself inactive only after its final
+    // record is stored, so an inactive sandbox read after it is settled
+    // (the other order could answer a BUILDING record).
+    const bool active = manager_->events().IsActive(sandbox_id_);
     absl::StatusOr<Sandbox> sandbox = manager_->Peek(caller_, sandbox_id_);
     if (!sandbox.ok()) {
       FinishLocked(ToGrpcStatus(sandbox.status()));
       return;
     }
-    if (Settled(*sandbox) || !manager_->events().IsActive(sandbox_id_)) {
-      Fill(*sandbox, response_);
+    if (Settled(*sandbox) || !active) {
+      fill_(*sandbox);
       FinishLocked(grpc::Status::OK);
       return;
     }
@@ -112,11 +142,13 @@ class CreateReactor final : public grpc::ServerUnaryReactor,
     Finish(status);
   }
 
+  grpc::CallbackServerContext* const context_;
   SandboxManager* const manager_;
   ThreadPool* const pool_;
   const Caller caller_;
-  CreateSandboxResponse* const response_;
-  std::shared_ptr<CreateReactor> self_;
+  const FillResponse fill_;
+  grpc::Alarm max_wait_alarm_;
+  std::shared_ptr<SettleReactor> self_;
 
   absl::Mutex mu_;
   std::string sandbox_id_ ABSL_GUARDED_BY(mu_);
@@ -133,10 +165,12 @@ CallerResolver AnonymousCallers() {
 }
 
 SandboxService::SandboxService(SandboxManager* manager, CallerResolver callers,
-                               WatchRegistry* watches, int blocking_threads)
+                               WatchRegistry* watches, int blocking_threads,
+                               absl::Duration max_rpc_deadline)
     : manager_(manager),
       callers_(std::move(callers)),
       watches_(watches),
+      max_rpc_deadline_(max_rpc_deadline),
       blocking_(blocking_threads) {}
 
 grpc::ServerUnaryReactor* SandboxService::Create(
@@ -148,9 +182,49 @@ grpc::ServerUnaryReactor* SandboxService::Create(
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  auto reactor = std::make_shared<CreateReactor>(manager_, &blocking_,
-                                                 *std::move(caller), response);
-  reactor->Start(reactor, request);
+  const PreviewLinks* links = preview_links_.get();
+  auto reactor = std::make_shared<SettleReactor>(
+      context, manager_, &blocking_, *caller,
+      [links, response](const Sandbox& sandbox) {
+        Fill(sandbox, links, response);
+      });
+  reactor->Start(
+      reactor,
+      [this, caller = *caller, request] {
+        return manager_->Create(caller, *request);
+      },
+      request->wait_until_ready());
+  if (request->wait_until_ready()) reactor->CapWait(max_rpc_deadline_);
+  return reactor.get();
+}
+
+grpc::ServerUnaryReactor* SandboxService::ApplyFiles(
+    grpc::CallbackServerContext* context,
+    const sandbox::v1::ApplyFilesRequest* request,
+    sandbox::v1::ApplyFilesResponse* response) {
+  absl::StatusOr<Caller> caller = callers_(*context);
+  if (!caller.ok()) {
+    auto* reactor = context->DefaultReactor();
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  const PreviewLinks* links = preview_links_.get();
+  auto reactor = std::make_shared<SettleReactor>(
+      context, manager_, &blocking_, *caller,
+      [links, response](Sandbox sandbox) {
+        if (links != nullptr) sandbox.set_preview_url(links->OwnerUrl(sandbox));
+        response->set_success(sandbox.status() !=
+                              sandbox::v1::SANDBOX_STATUS_FAILED);
+        response->set_generation(sandbox.generation());
+        *response->mutable_sandbox() = std::move(sandbox);
+      });
+  reactor->Start(
+      reactor,
+      [this, caller = *caller, request] {
+        return manager_->ApplyFiles(caller, *request);
+      },
+      request->wait_until_applied());
+  if (request->wait_until_applied()) reactor->CapWait(max_rpc_deadline_);
   return reactor.get();
 }
 
@@ -171,6 +245,9 @@ grpc::ServerUnaryReactor* SandboxService::Get(
     return reactor;
   }
   response->set_success(true);
+  if (preview_links_ != nullptr) {
+    sandbox->set_preview_url(preview_links_->OwnerUrl(*sandbox));
+  }
   *response->mutable_sandbox() = *std::move(sandbox);
   reactor->Finish(grpc::Status::OK);
   return reactor;

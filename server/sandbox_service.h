@@ -12,6 +12,7 @@
 #include "lib/core/caller.h"
 #include "lib/core/sandbox_manager.h"
 #include "sandbox/v1/sandbox.grpc.pb.h"
+#include "server/preview_links.h"
 #include "server/watch_reactor.h"
 
 namespace sandboxd {
@@ -28,7 +29,8 @@ class SandboxService final
     : public sandbox::v1::SandboxService::CallbackService {
  public:
   SandboxService(SandboxManager* manager, CallerResolver callers,
-                 WatchRegistry* watches, int blocking_threads = 8);
+                 WatchRegistry* watches, int blocking_threads = 8,
+                 absl::Duration max_rpc_deadline = absl::InfiniteDuration());
 
   grpc::ServerUnaryReactor* Create(
       grpc::CallbackServerContext* context,
@@ -46,18 +48,28 @@ class SandboxService final
       grpc::CallbackServerContext* context,
       const sandbox::v1::ListSandboxesRequest* request,
       sandbox::v1::ListSandboxesResponse* response) override;
+  grpc::ServerUnaryReactor* ApplyFiles(
+      grpc::CallbackServerContext* context,
+      const sandbox::v1::ApplyFilesRequest* request,
+      sandbox::v1::ApplyFilesResponse* response) override;
   grpc::ServerWriteReactor<sandbox::v1::BuildEvent>* WatchBuild(
       grpc::CallbackServerContext* context,
       const sandbox::v1::WatchBuildRequest* request) override;
 
- private:
-  void WaitUntilSettled(grpc::CallbackServerContext* context, Caller caller,
-                        sandbox::v1::CreateSandboxResponse* response,
-                        grpc::ServerUnaryReactor* reactor);
+  // Create, ApplyFiles and Get answer with OwnerUrl preview URLs. Call
+  // before the service is registered; without it they answer the bare URL.
+  void set_preview_links(std::shared_ptr<const PreviewLinks> links) {
+    preview_links_ = std::move(links);
+  }
 
+ private:
   SandboxManager* const manager_;
   const CallerResolver callers_;
   WatchRegistry* const watches_;
+  // Caps Create's wait_until_ready and ApplyFiles' wait_until_applied
+  // (SettleReactor::CapWait).
+  const absl::Duration max_rpc_deadline_;
+  std::shared_ptr<const PreviewLinks> preview_links_;
   // Blocking work (Create assembles and stores up to 100 MB; Delete waits
   // for the provider) runs here, never on gRPC's threads.
   ThreadPool blocking_;

@@ -27,16 +27,21 @@ absl::StatusOr<std::unique_ptr<SandboxServer>> SandboxServer::Start(
   server->watches_ = std::make_unique<WatchRegistry>(
       metrics == nullptr ? nullptr
                          : metrics->AddGauge("sandboxd_watchers",
-                                             "Open WatchBuild streams", {}));
+                                             "Open WatchBuild streams", {}),
+      options.max_watch_duration);
   server->service_ = std::make_unique<SandboxService>(
-      manager, std::move(options.callers), server->watches_.get());
+      manager, std::move(options.callers), server->watches_.get(),
+      /*blocking_threads=*/8, options.max_rpc_deadline);
+  server->service_->set_preview_links(std::make_shared<PreviewLinks>(
+      options.preview_tokens, options.preview_domain));
 
   // Debian's linker drops an unreferenced libgrpc++_reflection (--as-needed);
   // calling the plugin's initializer keeps reflection in the binary.
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options.grpc_addr, grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(options.grpc_addr,
+                           MakeGrpcServerCredentials(options.tls),
                            &server->grpc_port_);
   builder.RegisterService(server->service_.get());
   const int max_message =
@@ -72,6 +77,8 @@ absl::StatusOr<std::unique_ptr<SandboxServer>> SandboxServer::Start(
   if (options.preview != nullptr) {
     PreviewOptions preview_options;
     preview_options.base_domain = options.preview_domain;
+    preview_options.tokens = options.preview_tokens;
+    preview_options.secure_cookie = options.preview_secure_cookie;
     AddPreviewRoutes(*router, options.preview, preview_options);
   }
   // REST (grpc-gateway v2 mapping) over the in-process channel, so REST calls
@@ -94,6 +101,11 @@ absl::StatusOr<std::unique_ptr<SandboxServer>> SandboxServer::Start(
   http_options.address = options.http_addr;
   http_options.io_threads = options.http_threads;
   http_options.max_body_bytes = options.max_upload_bytes + kMessageOverhead;
+  if (options.tls.has_value()) {
+    http_options.tls = HttpTlsOptions{options.tls->cert_chain_pem,
+                                      options.tls->private_key_pem,
+                                      options.tls->http_client_ca_pem};
+  }
   absl::StatusOr<std::unique_ptr<HttpServer>> http =
       HttpServer::Start(http_options, router);
   if (!http.ok()) {

@@ -18,6 +18,7 @@
 #include "lib/http/preview_proxy.h"
 #include "lib/metrics/metrics_registry.h"
 #include "server/sandbox_service.h"
+#include "server/tls_config.h"
 #include "server/watch_reactor.h"
 
 namespace sandboxd {
@@ -37,6 +38,20 @@ struct SandboxServerOptions {
   // Serves `{id}.{preview_domain}` through the preview proxy when set.
   std::shared_ptr<PreviewBackend> preview;
   std::string preview_domain = "preview.localhost";
+  // Private previews: tokens in Create/Get's preview URLs, checked by the
+  // proxy. Null: bare URLs, and every private preview is refused.
+  std::shared_ptr<const auth::PreviewTokens> preview_tokens;
+  bool preview_secure_cookie = true;  // see PreviewSetCookie
+  // Set: gRPC and the HTTP front speak TLS (mutual TLS per its client CAs);
+  // unset: plaintext, for loopback or behind a TLS-terminating proxy only.
+  std::optional<TlsConfig> tls;
+  // Deadline cap: Create with wait_until_ready waits at most this long,
+  // whatever the client's deadline (then DEADLINE_EXCEEDED; follow the build
+  // with WatchBuild). The other unary calls do not wait on the client.
+  absl::Duration max_rpc_deadline = absl::Minutes(10);
+  // A WatchBuild stream open this long ends with UNAVAILABLE and the
+  // after_sequence to resume from.
+  absl::Duration max_watch_duration = absl::Minutes(30);
 };
 
 // Thread-safe.

@@ -52,6 +52,17 @@ int RunService(const ServiceConfig& config, const ProviderFactory& providers) {
               << std::endl;
   }
 
+  absl::StatusOr<std::optional<TlsConfig>> tls = LoadTlsConfig(config.tls);
+  if (!tls.ok()) return Fail(tls.status().ToString());
+  if (!tls->has_value() && (!IsLoopbackAddress(config.grpc_addr) ||
+                            !IsLoopbackAddress(config.http_addr))) {
+    std::cerr << "sandboxd: WARNING: listening on a non-loopback address "
+                 "without TLS: tokens and code travel in clear text; set "
+                 "--tls_cert_file and --tls_key_file unless a TLS-terminating "
+                 "proxy is in front"
+              << std::endl;
+  }
+
   absl::StatusOr<std::unique_ptr<Provider>> provider = providers(config);
   if (!provider.ok() && !absl::IsFailedPrecondition(provider.status())) {
     return Fail(provider.status().ToString());
@@ -67,6 +78,7 @@ int RunService(const ServiceConfig& config, const ProviderFactory& providers) {
   ManagerOptions manager_options;
   manager_options.build_workers = config.build_workers;
   manager_options.max_queued_builds = config.max_queued_builds;
+  manager_options.quotas = config.quotas;
   manager_options.reconcile_interval = config.reconcile_interval;
   manager_options.reap_interval = config.reap_interval;
   manager_options.limits.min_idle_timeout = config.min_idle_timeout;
@@ -88,7 +100,15 @@ int RunService(const ServiceConfig& config, const ProviderFactory& providers) {
   server_options.log_rpcs = config.log_rpcs;
   server_options.callers = *std::move(callers);
   server_options.preview_domain = config.preview_domain;
+  absl::StatusOr<std::shared_ptr<const auth::PreviewTokens>> preview_tokens =
+      MakePreviewTokens(config);
+  if (!preview_tokens.ok()) return Fail(preview_tokens.status().ToString());
+  server_options.preview_tokens = *std::move(preview_tokens);
+  server_options.preview_secure_cookie = config.preview_secure_cookie;
   server_options.cors_allowed_origins = config.cors_allowed_origins;
+  server_options.tls = *std::move(tls);
+  server_options.max_rpc_deadline = config.max_rpc_deadline;
+  server_options.max_watch_duration = config.max_watch_duration;
   if (provider.ok()) {
     server_options.preview =
         std::make_shared<ManagerPreviewBackend>(&manager, provider->get());

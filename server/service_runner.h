@@ -12,7 +12,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "lib/core/owner_quotas.h"
 #include "lib/provider/provider.h"
+#include "server/tls_config.h"
 
 namespace sandboxd {
 
@@ -22,14 +24,20 @@ struct ServiceConfig {
   std::string data_dir = "sandboxd-data";
   std::string provider = "local";
   std::string preview_domain = "preview.localhost";
+  // Private previews (lib/auth/preview_token.h).
+  absl::Duration preview_token_ttl = absl::Minutes(10);
+  absl::Duration preview_cookie_ttl = absl::Hours(24);
+  bool preview_secure_cookie = true;
   int build_workers = 2;
   int max_queued_builds = 1000;
+  QuotaLimits quotas;  // per owner
   size_t max_upload_bytes = 100 * 1024 * 1024;
   absl::Duration drain_timeout = absl::Seconds(20);
   absl::Duration reconcile_interval = absl::Minutes(2);
   absl::Duration reap_interval = absl::Seconds(15);
   absl::Duration min_idle_timeout = absl::Minutes(1);
   std::string local_npm_cache;  // empty: DATA_DIR/local/npm-cache
+  int warm_pool_size = 1;  // local: pooled DEV sandboxes per Tailwind major
   std::vector<std::string> cors_allowed_origins;
   bool log_rpcs = true;
   // Authentication (see server/auth_setup.h).
@@ -39,6 +47,11 @@ struct ServiceConfig {
   std::string auth_jwks_file;  // RS256/ES256 keys selected by `kid`
   std::string auth_issuer = "sandboxd";
   std::string auth_audience = "sandboxd";
+  // Deadline cap and WatchBuild stream cap (see SandboxServerOptions).
+  absl::Duration max_rpc_deadline = absl::Minutes(10);
+  absl::Duration max_watch_duration = absl::Minutes(30);
+  // TLS of both listeners (see server/tls_config.h); all empty: plaintext.
+  TlsFiles tls;
 };
 
 // The service's flags (defined in service_flags.cc), read after

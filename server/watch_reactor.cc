@@ -56,7 +56,35 @@ WatchReactor::WatchReactor(EventLog* events, WatchRegistry* registry,
       sandbox_id_(std::move(sandbox_id)),
       cursor_(after_sequence) {}
 
-void WatchReactor::Begin() { Pump(); }
+void WatchReactor::Begin() {
+  const absl::Duration max = registry_->max_stream_duration();
+  if (max != absl::InfiniteDuration()) {
+    // The alarm's callback may run after the reactor is gone (with ok false
+    // once the alarm is destroyed): it holds only a weak reference.
+    std::weak_ptr<WatchReactor> weak = weak_from_this();
+    expiry_.Set(absl::ToChronoTime(absl::Now() + max), [weak](bool ok) {
+      if (!ok) return;
+      if (auto self = weak.lock()) self->Expire();
+    });
+  }
+  Pump();
+}
+
+void WatchReactor::Expire() {
+  absl::MutexLock lock(&mu_);
+  expired_ = true;
+  // With a write in flight, OnWriteDone's Pump finishes the stream.
+  if (!writing_) FinishLocked(ResumeStatusLocked());
+}
+
+grpc::Status WatchReactor::ResumeStatusLocked() const {
+  const char* why = draining_ ? "sandboxd is shutting down"
+                              : "the stream reached the server's maximum "
+                                "duration (--max_watch_duration)";
+  return grpc::Status(
+      grpc::StatusCode::UNAVAILABLE,
+      absl::StrCat(why, "; reconnect with after_sequence=", cursor_));
+}
 
 void WatchReactor::Fail(const grpc::Status& status) {
   absl::MutexLock lock(&mu_);
@@ -67,13 +95,7 @@ void WatchReactor::Drain() {
   absl::MutexLock lock(&mu_);
   draining_ = true;
   // With a write in flight, OnWriteDone finishes the stream.
-  if (!writing_) {
-    FinishLocked(
-        grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                     absl::StrCat("sandboxd is shutting down; reconnect with "
-                                  "after_sequence=",
-                                  cursor_)));
-  }
+  if (!writing_) FinishLocked(ResumeStatusLocked());
 }
 
 void WatchReactor::FinishLocked(const grpc::Status& status) {
@@ -86,12 +108,8 @@ void WatchReactor::FinishLocked(const grpc::Status& status) {
 void WatchReactor::Pump() {
   absl::MutexLock lock(&mu_);
   if (finished_ || writing_) return;
-  if (draining_) {
-    FinishLocked(
-        grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                     absl::StrCat("sandboxd is shutting down; reconnect with "
-                                  "after_sequence=",
-                                  cursor_)));
+  if (draining_ || expired_) {
+    FinishLocked(ResumeStatusLocked());
     return;
   }
   if (pending_.empty()) {

@@ -11,6 +11,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "grpcpp/alarm.h"
 #include "grpcpp/grpcpp.h"
 #include "lib/core/event_log.h"
 #include "lib/metrics/metrics_registry.h"
@@ -23,19 +25,27 @@ class WatchReactor;
 // Open WatchBuild streams. Thread-safe.
 class WatchRegistry {
  public:
-  explicit WatchRegistry(GaugeFamily* watchers) : watchers_(watchers) {}
+  // A stream open for `max_stream_duration` ends with UNAVAILABLE and the
+  // sequence to resume from, like a drained one: long-lived streams cannot
+  // pin a connection forever, and clients already reconnect on UNAVAILABLE.
+  explicit WatchRegistry(
+      GaugeFamily* watchers,
+      absl::Duration max_stream_duration = absl::InfiniteDuration())
+      : watchers_(watchers), max_stream_duration_(max_stream_duration) {}
   void Add(std::shared_ptr<WatchReactor> reactor);
   void Remove(WatchReactor* reactor);
   // Ends every open stream with UNAVAILABLE; `draining()` tells new ones.
   void DrainAll();
   bool draining() const;
   size_t size() const;
+  absl::Duration max_stream_duration() const { return max_stream_duration_; }
 
  private:
   mutable absl::Mutex mu_;
   absl::flat_hash_set<std::shared_ptr<WatchReactor>> open_ ABSL_GUARDED_BY(mu_);
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
   GaugeFamily* const watchers_;
+  const absl::Duration max_stream_duration_;
 };
 
 // Owned by itself through a shared_ptr held by the registry (and by pending
@@ -48,7 +58,8 @@ class WatchReactor final
   WatchReactor(EventLog* events, WatchRegistry* registry,
                std::string sandbox_id, int64_t after_sequence);
 
-  // Starts pumping events; call once after registering.
+  // Starts pumping events and the registry's maximum stream duration; call
+  // once after registering.
   void Begin();
   // Ends the stream at once with `status` (instead of Begin).
   void Fail(const grpc::Status& status);
@@ -63,6 +74,9 @@ class WatchReactor final
   static constexpr int kBatch = 64;
 
   void Pump();
+  void Expire();
+  // UNAVAILABLE with the sequence to resume from (draining or expired).
+  grpc::Status ResumeStatusLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishLocked(const grpc::Status& status)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -77,6 +91,8 @@ class WatchReactor final
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool expired_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Alarm expiry_;
   uint64_t wait_handle_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

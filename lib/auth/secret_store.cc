@@ -172,8 +172,23 @@ std::string Hs256SecretPath(const std::string& data_dir) {
   return absl::StrCat(data_dir, "/auth/hs256.key");
 }
 
+std::string PreviewSecretPath(const std::string& data_dir) {
+  return absl::StrCat(data_dir, "/auth/preview.key");
+}
+
 absl::StatusOr<std::string> LoadOrCreateHs256Secret(const std::string& data_dir,
                                                     bool* created) {
+  return LoadOrCreateSecret(data_dir, Hs256SecretPath(data_dir), created);
+}
+
+absl::StatusOr<std::string> LoadOrCreatePreviewSecret(
+    const std::string& data_dir) {
+  return LoadOrCreateSecret(data_dir, PreviewSecretPath(data_dir), nullptr);
+}
+
+absl::StatusOr<std::string> LoadOrCreateSecret(const std::string& data_dir,
+                                               const std::string& path,
+                                               bool* created) {
   if (created != nullptr) *created = false;
   if (data_dir.empty()) {
     return absl::InvalidArgumentError("data_dir: is empty");
@@ -183,7 +198,6 @@ absl::StatusOr<std::string> LoadOrCreateHs256Secret(const std::string& data_dir,
   }
   const std::string dir = absl::StrCat(data_dir, "/auth");
   RETURN_IF_ERROR(EnsurePrivateDir(dir));
-  const std::string path = Hs256SecretPath(data_dir);
   // Two rounds: if another process wins the creation race, read its file.
   for (int round = 0; round < 2; ++round) {
     Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));

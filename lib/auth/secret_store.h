@@ -30,6 +30,22 @@ std::string Hs256SecretPath(const std::string& data_dir);
 absl::StatusOr<std::string> LoadOrCreateHs256Secret(const std::string& data_dir,
                                                     bool* created = nullptr);
 
+// "<data_dir>/auth/preview.key": the HMAC key of preview tokens
+// (preview_token.h). Kept apart from the JWT secret so that previews stay
+// private with RS256/ES256 or --insecure_no_auth, and deleting it revokes
+// every preview link and cookie without touching API tokens.
+std::string PreviewSecretPath(const std::string& data_dir);
+
+// Like LoadOrCreateHs256Secret, for PreviewSecretPath.
+absl::StatusOr<std::string> LoadOrCreatePreviewSecret(
+    const std::string& data_dir);
+
+// The shared implementation: `path` must be a file directly under
+// "<data_dir>/auth".
+absl::StatusOr<std::string> LoadOrCreateSecret(const std::string& data_dir,
+                                               const std::string& path,
+                                               bool* created = nullptr);
+
 // Reads public key material (PEM public key, JWKS) of at most 1 MiB.
 // NOT_FOUND, FAILED_PRECONDITION (not a regular file, too large), INTERNAL.
 absl::StatusOr<std::string> ReadKeyFile(const std::string& path);

@@ -1,6 +1,8 @@
 #include "lib/core/build_runner.h"
 
+#include <algorithm>
 #include <deque>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -16,9 +18,16 @@ using ::sandbox::v1::BuildPhase;
 using ::sandbox::v1::Sandbox;
 using ::sandbox::v1::SandboxStatus;
 
+std::string GenerationToken(const Sandbox& sandbox) {
+  return absl::StrCat(sandbox.sandbox_id(), ".g",
+                      std::max<int64_t>(1, sandbox.generation()));
+}
+
 scaffold::Request ToScaffoldRequest(
-    const sandbox::v1::CreateSandboxRequest& request) {
+    const sandbox::v1::CreateSandboxRequest& request,
+    const std::string& generation_token) {
   scaffold::Request out;
+  out.generation_token = generation_token;
   out.generated_code.insert(request.generated_code().begin(),
                             request.generated_code().end());
   out.environment.insert(request.environment().begin(),
@@ -40,6 +49,7 @@ class BuildRunner::Run {
 
   void Build();
   void Restart();
+  void Apply(bool hot);
 
  private:
   static constexpr size_t kTailLines = 30;
@@ -62,12 +72,20 @@ class BuildRunner::Run {
   }
   // Runs the app and resolves its URL: shared by Build and Restart.
   bool StartApp(const scaffold::BuildPlan& plan);
+  // UPLOADING, INSTALLING and (PRODUCTION) BUILDING: shared by Build and
+  // Apply. False when the build ended (FAILED or stopped).
+  bool UploadInstallBuild(const scaffold::Project& project);
+  // Loads the spec and record and assembles the project for the record's
+  // generation; FAILED on error.
+  std::optional<scaffold::Project> Assemble(Sandbox* record);
   std::string TailText();
 
   BuildRunner* const r_;
   const std::string id_;
   const BuildControl& control_;
   BuildPhase phase_ = sandbox::v1::BUILD_PHASE_QUEUED;
+  // Fail stops the app before it records FAILED (a failed hot apply).
+  bool stop_app_on_failure_ = false;
   absl::Time phase_start_;
   std::vector<std::pair<BuildPhase, absl::Duration>> durations_;
 
@@ -97,6 +115,11 @@ void BuildRunner::Build(const std::string& sandbox_id,
 void BuildRunner::Restart(const std::string& sandbox_id,
                           const BuildControl& control) {
   Run(this, sandbox_id, control).Restart();
+}
+
+void BuildRunner::Apply(const std::string& sandbox_id, bool hot,
+                        const BuildControl& control) {
+  Run(this, sandbox_id, control).Apply(hot);
 }
 
 bool BuildRunner::Run::Enter(BuildPhase phase, const std::string& message) {
@@ -185,6 +208,11 @@ void BuildRunner::Run::Fail(const std::string& code,
       return;
     case BuildControl::Cause::kNone:
       break;
+  }
+  // Before FAILED is recorded, so whoever sees FAILED sees it stopped and
+  // may apply again at once.
+  if (stop_app_on_failure_) {
+    (void)r_->provider_->Stop(id_, Deadline(r_->deadlines_.stop));
   }
   sandbox::v1::SandboxError error;
   error.set_code(status.code() == absl::StatusCode::kDeadlineExceeded
@@ -278,23 +306,75 @@ bool BuildRunner::Run::StartApp(const scaffold::BuildPlan& plan) {
   return true;
 }
 
-void BuildRunner::Run::Build() {
+std::optional<scaffold::Project> BuildRunner::Run::Assemble(Sandbox* record) {
   absl::StatusOr<sandbox::v1::CreateSandboxRequest> spec =
       r_->records_->store()->GetSpec(id_);
-  absl::StatusOr<Sandbox> record = r_->records_->store()->GetSandbox(id_);
-  if (!spec.ok() || !record.ok()) {
-    Fail("INTERNAL", !spec.ok() ? spec.status() : record.status());
-    return;
+  absl::StatusOr<Sandbox> loaded = r_->records_->store()->GetSandbox(id_);
+  if (!spec.ok() || !loaded.ok()) {
+    Fail("INTERNAL", !spec.ok() ? spec.status() : loaded.status());
+    return std::nullopt;
   }
-  phase_ = record->phase();
-
-  if (!Enter(sandbox::v1::BUILD_PHASE_ASSEMBLING)) return;
-  absl::StatusOr<scaffold::Project> project =
-      scaffold::Assemble(ToScaffoldRequest(*spec), r_->scaffold_limits_);
+  *record = *std::move(loaded);
+  absl::StatusOr<scaffold::Project> project = scaffold::Assemble(
+      ToScaffoldRequest(*spec, GenerationToken(*record)), r_->scaffold_limits_);
   if (!project.ok()) {
     Fail("INVALID_PROJECT", project.status());
-    return;
+    return std::nullopt;
   }
+  return *std::move(project);
+}
+
+bool BuildRunner::Run::UploadInstallBuild(const scaffold::Project& project) {
+  if (!Enter(sandbox::v1::BUILD_PHASE_UPLOADING)) return false;
+  if (absl::Status s = r_->provider_->Upload(id_, project.files,
+                                             Deadline(r_->deadlines_.upload));
+      !s.ok()) {
+    Fail("UPLOAD_FAILED", Annotate(s, "uploading files"));
+    return false;
+  }
+  Leave();
+
+  if (!Enter(sandbox::v1::BUILD_PHASE_INSTALLING)) return false;
+  if (absl::Status s = r_->provider_->InstallDependencies(
+          id_, project.plan, Sink(), Deadline(r_->deadlines_.install));
+      !s.ok()) {
+    std::string tail = TailText();
+    Fail("INSTALL_FAILED",
+         absl::Status(s.code(),
+                      absl::StrCat("installing dependencies: ", s.message(),
+                                   tail.empty() ? "" : "\n", tail)));
+    return false;
+  }
+  Leave();
+
+  if (!project.plan.build_command.empty()) {
+    if (!Enter(sandbox::v1::BUILD_PHASE_BUILDING)) return false;
+    absl::StatusOr<int> exit_code = r_->provider_->RunCommand(
+        id_, project.plan.build_command, project.plan.environment, Sink(),
+        Deadline(r_->deadlines_.build));
+    if (!exit_code.ok()) {
+      Fail("BUILD_FAILED", Annotate(exit_code.status(), "building"));
+      return false;
+    }
+    if (*exit_code != 0) {
+      Fail("BUILD_FAILED",
+           absl::FailedPreconditionError(absl::StrCat(
+               "`", project.plan.build_command, "` exited with code ",
+               *exit_code, "\n", TailText())));
+      return false;
+    }
+    Leave();
+  }
+  return true;
+}
+
+void BuildRunner::Run::Build() {
+  absl::StatusOr<Sandbox> stored = r_->records_->store()->GetSandbox(id_);
+  if (stored.ok()) phase_ = stored->phase();
+  if (!Enter(sandbox::v1::BUILD_PHASE_ASSEMBLING)) return;
+  Sandbox record;
+  std::optional<scaffold::Project> project = Assemble(&record);
+  if (!project.has_value()) return;
   System(absl::StrCat("assembled ", project->files.size(),
                       " files; dependency set ",
                       project->plan.dependency_fingerprint.substr(0, 12)));
@@ -303,79 +383,100 @@ void BuildRunner::Run::Build() {
   if (!Enter(sandbox::v1::BUILD_PHASE_PROVISIONING)) return;
   ProvisionSpec provision;
   provision.sandbox_id = id_;
-  provision.owner = record->owner();
-  provision.project_name = record->project_name();
-  provision.labels.insert(record->labels().begin(), record->labels().end());
+  provision.owner = record.owner();
+  provision.project_name = record.project_name();
+  provision.labels.insert(record.labels().begin(), record.labels().end());
   provision.environment = project->plan.environment;
-  provision.mode = ToScaffoldRequest(*spec).mode;
-  provision.idle_timeout = FromDuration(record->idle_timeout());
+  provision.mode = record.mode() == sandbox::v1::MODE_PRODUCTION
+                       ? scaffold::Mode::kProduction
+                       : scaffold::Mode::kDev;
+  provision.idle_timeout = FromDuration(record.idle_timeout());
   provision.dependency_fingerprint = project->plan.dependency_fingerprint;
-  if (absl::Status s = r_->provider_->Provision(
-          provision, Deadline(r_->deadlines_.provision));
-      !s.ok()) {
-    Fail("PROVISION_FAILED", Annotate(s, "provisioning"));
-    return;
+  absl::Status claimed = absl::NotFoundError("PRODUCTION mode");
+  if (provision.mode == scaffold::Mode::kDev) {
+    claimed = r_->provider_->ClaimWarm(provision, *project,
+                                       Deadline(r_->deadlines_.provision));
   }
-  Leave();
-
-  if (!Enter(sandbox::v1::BUILD_PHASE_UPLOADING)) return;
-  if (absl::Status s = r_->provider_->Upload(id_, project->files,
-                                             Deadline(r_->deadlines_.upload));
-      !s.ok()) {
-    Fail("UPLOAD_FAILED", Annotate(s, "uploading files"));
-    return;
-  }
-  Leave();
-
-  if (!Enter(sandbox::v1::BUILD_PHASE_INSTALLING)) return;
-  if (absl::Status s = r_->provider_->InstallDependencies(
-          id_, project->plan, Sink(), Deadline(r_->deadlines_.install));
-      !s.ok()) {
-    std::string tail = TailText();
-    Fail("INSTALL_FAILED",
-         absl::Status(s.code(),
-                      absl::StrCat("installing dependencies: ", s.message(),
-                                   tail.empty() ? "" : "\n", tail)));
-    return;
-  }
-  Leave();
-
-  if (!project->plan.build_command.empty()) {
-    if (!Enter(sandbox::v1::BUILD_PHASE_BUILDING)) return;
-    absl::StatusOr<int> exit_code = r_->provider_->RunCommand(
-        id_, project->plan.build_command, project->plan.environment, Sink(),
-        Deadline(r_->deadlines_.build));
-    if (!exit_code.ok()) {
-      Fail("BUILD_FAILED", Annotate(exit_code.status(), "building"));
+  if (claimed.ok()) {
+    System("took a pre-started sandbox from the warm pool");
+    (void)r_->records_->Mutate(id_, [](Sandbox& s) {
+      s.set_from_warm_pool(true);
+      return absl::OkStatus();
+    });
+  } else {
+    if (provision.mode == scaffold::Mode::kDev) {
+      System(absl::StrCat("cold start: ", claimed.message()));
+    }
+    if (absl::Status s = r_->provider_->Provision(
+            provision, Deadline(r_->deadlines_.provision));
+        !s.ok()) {
+      Fail("PROVISION_FAILED", Annotate(s, "provisioning"));
       return;
     }
-    if (*exit_code != 0) {
-      Fail("BUILD_FAILED",
-           absl::FailedPreconditionError(absl::StrCat(
-               "`", project->plan.build_command, "` exited with code ",
-               *exit_code, "\n", TailText())));
+  }
+  Leave();
+
+  if (!UploadInstallBuild(*project)) return;
+  StartApp(project->plan);
+}
+
+void BuildRunner::Run::Apply(bool hot) {
+  // ApplyFiles moved the record to UPLOADING; the events tell the story
+  // from the READY (or FAILED) app it started from.
+  phase_ = sandbox::v1::BUILD_PHASE_READY;
+  phase_start_ = r_->clock_->Now();
+  Sandbox record;
+  std::optional<scaffold::Project> project = Assemble(&record);
+  if (!project.has_value()) return;
+  System(absl::StrCat("applying generation ", record.generation(), " (",
+                      project->files.size(), " files, ",
+                      hot ? "hot reload" : "restarting the app", ")"));
+  if (!hot) {
+    // A clean restart: stop what runs (it may hold old dependencies or a
+    // production build being replaced), then provision idempotently. Its
+    // own phase, so a failure here is not reported as phase READY.
+    if (!Enter(sandbox::v1::BUILD_PHASE_PROVISIONING, "restarting the app")) {
+      return;
+    }
+    (void)r_->provider_->Stop(id_, Deadline(r_->deadlines_.stop));
+    ProvisionSpec provision;
+    provision.sandbox_id = id_;
+    provision.owner = record.owner();
+    provision.project_name = record.project_name();
+    provision.labels.insert(record.labels().begin(), record.labels().end());
+    provision.environment = project->plan.environment;
+    provision.mode = record.mode() == sandbox::v1::MODE_PRODUCTION
+                         ? scaffold::Mode::kProduction
+                         : scaffold::Mode::kDev;
+    provision.idle_timeout = FromDuration(record.idle_timeout());
+    provision.dependency_fingerprint = project->plan.dependency_fingerprint;
+    if (absl::Status s = r_->provider_->Provision(
+            provision, Deadline(r_->deadlines_.provision));
+        !s.ok()) {
+      Fail("PROVISION_FAILED", Annotate(s, "provisioning"));
+      return;
+    }
+    if (absl::Status s =
+            r_->provider_->Start(id_, Deadline(r_->deadlines_.provision));
+        !s.ok()) {
+      Fail("START_FAILED", Annotate(s, "starting the sandbox"));
       return;
     }
     Leave();
   }
+  // A failed hot apply stops the dev server (it would answer with the
+  // error); the next ApplyFiles restarts it.
+  stop_app_on_failure_ = hot;
+  if (!UploadInstallBuild(*project)) return;
   StartApp(project->plan);
 }
 
 void BuildRunner::Run::Restart() {
   phase_ = sandbox::v1::BUILD_PHASE_STARTING;
   phase_start_ = r_->clock_->Now();
-  absl::StatusOr<sandbox::v1::CreateSandboxRequest> spec =
-      r_->records_->store()->GetSpec(id_);
-  if (!spec.ok()) {
-    Fail("INTERNAL", spec.status());
-    return;
-  }
-  absl::StatusOr<scaffold::Project> project =
-      scaffold::Assemble(ToScaffoldRequest(*spec), r_->scaffold_limits_);
-  if (!project.ok()) {
-    Fail("INVALID_PROJECT", project.status());
-    return;
-  }
+  Sandbox record;
+  std::optional<scaffold::Project> project = Assemble(&record);
+  if (!project.has_value()) return;
   System("starting the sandbox again");
   if (absl::Status s =
           r_->provider_->Start(id_, Deadline(r_->deadlines_.provision));

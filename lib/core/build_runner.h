@@ -79,6 +79,14 @@ class BuildRunner {
   // in phase STARTING; ends READY or FAILED like Build.
   void Restart(const std::string& sandbox_id, const BuildControl& control);
 
+  // Applies the stored spec's files to a sandbox that ApplyFiles set
+  // BUILDING (phase UPLOADING). `hot`: the app runs (DEV) with the right
+  // dependencies, so the files are synced in place and served by hot
+  // reload; otherwise the app is stopped and the sandbox rebuilt from
+  // UPLOADING on. Ends READY or FAILED like Build.
+  void Apply(const std::string& sandbox_id, bool hot,
+             const BuildControl& control);
+
  private:
   class Run;
 
@@ -91,9 +99,14 @@ class BuildRunner {
   const Hooks hooks_;
 };
 
-// The scaffold request for a Create request.
+// The scaffold request for a Create request, marked with
+// `generation_token` (lib/scaffold/generation.h) when not empty.
 scaffold::Request ToScaffoldRequest(
-    const sandbox::v1::CreateSandboxRequest& request);
+    const sandbox::v1::CreateSandboxRequest& request,
+    const std::string& generation_token = "");
+
+// The generation token of a sandbox's current files: "<id>.g<generation>".
+std::string GenerationToken(const sandbox::v1::Sandbox& sandbox);
 
 }  // namespace sandboxd
 

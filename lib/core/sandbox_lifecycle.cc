@@ -224,7 +224,7 @@ absl::Status SandboxManager::Reconcile() {
                                         "restart (attempt ",
                                         sandbox.build_attempts() + 1, " of ",
                                         options_.max_build_attempts, ")"));
-        if (!QueueBuild(id, restart).ok()) FinishInterrupted(sandbox);
+        if (!QueueBuild(sandbox, restart).ok()) FinishInterrupted(sandbox);
         break;
       }
       default:
@@ -336,6 +336,8 @@ void SandboxManager::Shutdown() {
   }
   // Queued builds stay PENDING in the store; the next start resumes them.
   queue_.Shutdown();
+  // Queued applies stay BUILDING; the next start rebuilds them.
+  apply_queue_.Shutdown();
   teardown_queue_.Shutdown();
 }
 

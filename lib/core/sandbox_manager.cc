@@ -8,6 +8,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "lib/common/status_macros.h"
 #include "lib/core/ids.h"
+#include "lib/core/retry_hint.h"
 
 namespace sandboxd {
 
@@ -36,6 +37,33 @@ std::string RequestFingerprint(const CreateSandboxRequest& request) {
     hash *= 1099511628211ull;
   }
   return absl::StrFormat("fnv1a64:%016x", hash);
+}
+
+// A new PENDING record for `request`.
+Sandbox NewSandbox(const Caller& caller, const CreateSandboxRequest& request,
+                   absl::Time now, std::string provider,
+                   const RequestLimits& limits) {
+  Sandbox sandbox;
+  sandbox.set_sandbox_id(NewSandboxId());
+  sandbox.set_project_name(request.project_name());
+  sandbox.set_description(request.description());
+  sandbox.set_owner(caller.owner);
+  sandbox.set_status(sandbox::v1::SANDBOX_STATUS_PENDING);
+  sandbox.set_phase(sandbox::v1::BUILD_PHASE_QUEUED);
+  sandbox.set_provider(std::move(provider));
+  sandbox.set_mode(request.mode() == sandbox::v1::MODE_PRODUCTION
+                       ? sandbox::v1::MODE_PRODUCTION
+                       : sandbox::v1::MODE_DEV);
+  sandbox.mutable_labels()->insert(request.labels().begin(),
+                                   request.labels().end());
+  sandbox.set_public_preview(request.public_preview());
+  sandbox.set_generation(1);
+  SetTime(sandbox.mutable_create_time(), now);
+  SetTime(sandbox.mutable_last_activity_time(), now);
+  SetTime(sandbox.mutable_update_time(), now);
+  SetDuration(sandbox.mutable_idle_timeout(),
+              EffectiveIdleTimeout(request, limits));
+  return sandbox;
 }
 
 absl::Status NotFound(const std::string& sandbox_id) {
@@ -72,7 +100,8 @@ SandboxManager::SandboxManager(Store* store, Provider* provider,
                               {sandbox::v1::SandboxStatus_Name(status)});
                         }
                       }}),
-      queue_(options_.build_workers, options_.max_queued_builds) {
+      queue_(options_.build_workers, options_.max_queued_builds),
+      quotas_(options_.quotas, clock_) {
   if (metrics != nullptr) DefineMetrics(metrics);
 }
 
@@ -180,33 +209,53 @@ absl::StatusOr<Sandbox> SandboxManager::Create(
         FindExisting(caller, request, fingerprint);
     if (!absl::IsNotFound(existing.status())) return existing;
   }
-  if (queue_.queued() >= options_.max_queued_builds) {
-    if (creates_total_ != nullptr) creates_total_->Increment({"queue_full"});
-    return absl::ResourceExhaustedError(
+  return Admit(caller, request, fingerprint);
+}
+
+absl::StatusOr<OwnerUsage> SandboxManager::UsageOf(const std::string& owner) {
+  ListQuery query;
+  query.owner = owner;  // every status but DELETED
+  query.page_size = 1;
+  ASSIGN_OR_RETURN(ListPage all, store_->ListSandboxes(query));
+  // Builds are counted from the records, not the queue: a record leaves
+  // BUILDING before its worker lets go, and that is when the owner sees the
+  // build end.
+  query.statuses = {sandbox::v1::SANDBOX_STATUS_PENDING,
+                    sandbox::v1::SANDBOX_STATUS_BUILDING};
+  ASSIGN_OR_RETURN(ListPage building, store_->ListSandboxes(query));
+  return OwnerUsage{.sandboxes = all.total, .builds = building.total};
+}
+
+absl::StatusOr<Sandbox> SandboxManager::Admit(
+    const Caller& caller, const CreateSandboxRequest& request,
+    const std::string& fingerprint) {
+  // Held until the build is queued: the owner's usage cannot change between
+  // the count and the queueing but through other callers' deletes.
+  OwnerQuotas::Admission admission = quotas_.Begin(caller);
+  absl::Status refused;
+  if (!admission.exempt()) {
+    ASSIGN_OR_RETURN(OwnerUsage usage, UsageOf(caller.owner));
+    refused = admission.Check(usage);
+  }
+  if (refused.ok() && queue_.queued() >= options_.max_queued_builds) {
+    refused = ResourceExhaustedWithRetry(
         absl::StrCat("the build queue is full (", options_.max_queued_builds,
-                     " builds waiting); retry in a minute"));
+                     " builds waiting)"),
+        BuildQueue::kFullRetryAfter);
+  }
+  if (!refused.ok()) {
+    // A retry racing the call that created its sandbox gets that sandbox.
+    if (!request.request_id().empty()) {
+      absl::StatusOr<Sandbox> existing =
+          FindExisting(caller, request, fingerprint);
+      if (!absl::IsNotFound(existing.status())) return existing;
+    }
+    if (creates_total_ != nullptr) creates_total_->Increment({"refused"});
+    return refused;
   }
 
-  const absl::Time now = clock_->Now();
-  Sandbox sandbox;
-  sandbox.set_sandbox_id(NewSandboxId());
-  sandbox.set_project_name(request.project_name());
-  sandbox.set_description(request.description());
-  sandbox.set_owner(caller.owner);
-  sandbox.set_status(sandbox::v1::SANDBOX_STATUS_PENDING);
-  sandbox.set_phase(sandbox::v1::BUILD_PHASE_QUEUED);
-  sandbox.set_provider(std::string(provider_->name()));
-  sandbox.set_mode(request.mode() == sandbox::v1::MODE_PRODUCTION
-                       ? sandbox::v1::MODE_PRODUCTION
-                       : sandbox::v1::MODE_DEV);
-  sandbox.mutable_labels()->insert(request.labels().begin(),
-                                   request.labels().end());
-  SetTime(sandbox.mutable_create_time(), now);
-  SetTime(sandbox.mutable_last_activity_time(), now);
-  SetTime(sandbox.mutable_update_time(), now);
-  SetDuration(sandbox.mutable_idle_timeout(),
-              EffectiveIdleTimeout(request, options_.limits));
-
+  Sandbox sandbox = NewSandbox(caller, request, clock_->Now(),
+                               std::string(provider_->name()), options_.limits);
   CreateSandboxRequest spec = request;
   spec.clear_wait_until_ready();
   absl::Status inserted =
@@ -217,19 +266,19 @@ absl::StatusOr<Sandbox> SandboxManager::Create(
     return FindExisting(caller, request, fingerprint);
   }
   RETURN_IF_ERROR(inserted);
-  if (absl::Status queued = QueueBuild(sandbox.sandbox_id(), false);
-      !queued.ok()) {
+  if (absl::Status queued = QueueBuild(sandbox, false); !queued.ok()) {
     (void)store_->PurgeSandbox(sandbox.sandbox_id());
     events_.Forget(sandbox.sandbox_id());
     return queued;
   }
+  admission.Commit();
   if (creates_total_ != nullptr) creates_total_->Increment({"accepted"});
   Overlay(sandbox);
   return sandbox;
 }
 
-absl::Status SandboxManager::QueueBuild(const std::string& sandbox_id,
-                                        bool restart) {
+absl::Status SandboxManager::QueueBuild(const Sandbox& sandbox, bool restart) {
+  const std::string& sandbox_id = sandbox.sandbox_id();
   auto active = std::make_shared<Active>();
   // A wake-up can arrive while the previous run of the same sandbox is
   // returning (its record already says READY or STOPPED): wait for that run
@@ -255,7 +304,7 @@ absl::Status SandboxManager::QueueBuild(const std::string& sandbox_id,
     }
   }
   events_.SetActive(sandbox_id, true);
-  int position = static_cast<int>(queue_.queued()) + 1;
+  int position = queue_.NextPosition(sandbox.owner());
   BuildEvent event;
   event.set_phase(sandbox::v1::BUILD_PHASE_QUEUED);
   event.mutable_phase_change()->set_to(sandbox::v1::BUILD_PHASE_QUEUED);
@@ -269,7 +318,7 @@ absl::Status SandboxManager::QueueBuild(const std::string& sandbox_id,
     return s.status();
   }
   absl::StatusOr<int> queued = queue_.Enqueue(
-      sandbox_id,
+      sandbox_id, sandbox.owner(),
       [this, sandbox_id, restart] { RunQueued(sandbox_id, restart); });
   if (!queued.ok()) {
     absl::MutexLock lock(&mu_);
@@ -343,7 +392,7 @@ void SandboxManager::Wake(const Sandbox& sandbox) {
   if (!woken.ok()) return;
   // If this fails, sandboxd is shutting down: the record stays BUILDING in
   // phase STARTING and the next start's reconciler resumes the restart.
-  (void)QueueBuild(sandbox.sandbox_id(), true);
+  (void)QueueBuild(sandbox, true);
 }
 
 absl::Status SandboxManager::CheckVisible(const Caller& caller,

@@ -21,6 +21,7 @@
 #include "lib/core/build_runner.h"
 #include "lib/core/caller.h"
 #include "lib/core/event_log.h"
+#include "lib/core/owner_quotas.h"
 #include "lib/core/sandbox_records.h"
 #include "lib/core/validation.h"
 #include "lib/metrics/metrics_registry.h"
@@ -38,6 +39,7 @@ struct ManagerOptions {
   EventLog::Options events;
   int build_workers = 2;            // builds at once
   size_t max_queued_builds = 1000;  // beyond: RESOURCE_EXHAUSTED
+  QuotaLimits quotas;               // per owner, on Create
   int max_build_attempts = 3;       // resumes after restarts, then FAILED
   absl::Duration delete_wait = absl::Seconds(10);  // Delete waits this long
   absl::Duration deleted_retention = absl::Hours(24);
@@ -57,9 +59,11 @@ class SandboxManager {
 
   // Validates, records the sandbox and queues its build. Returns the record
   // (status PENDING, queue_position set). With a request_id seen before for
-  // this owner: the same sandbox, or ALREADY_EXISTS if the request differs.
-  // INVALID_ARGUMENT naming the field; RESOURCE_EXHAUSTED when the queue is
-  // full; FAILED_PRECONDITION when no provider is configured.
+  // this owner: the same sandbox, or ALREADY_EXISTS if the request differs
+  // (never a quota refusal). INVALID_ARGUMENT naming the field;
+  // RESOURCE_EXHAUSTED with a retry hint (lib/core/retry_hint.h) when an
+  // owner quota (options.quotas) is reached or the queue is full;
+  // FAILED_PRECONDITION when no provider is configured.
   absl::StatusOr<sandbox::v1::Sandbox> Create(
       const Caller& caller, const sandbox::v1::CreateSandboxRequest& request);
 
@@ -78,6 +82,15 @@ class SandboxManager {
   // still releasing resources; the reconciler finishes the job).
   absl::StatusOr<std::string> Delete(const Caller& caller,
                                      const std::string& sandbox_id);
+
+  // Applies a batch of file changes (lib/core/sandbox_apply.cc) to a READY
+  // or FAILED sandbox: stores the new spec, moves the sandbox to BUILDING
+  // (phase UPLOADING, generation + 1) and queues the apply on its own
+  // workers (applies never wait behind cold builds). Returns that record.
+  // INVALID_ARGUMENT naming `files[...]` or `deleted_paths[i]`; NOT_FOUND;
+  // FAILED_PRECONDITION for another status; ABORTED if the sandbox is busy.
+  absl::StatusOr<sandbox::v1::Sandbox> ApplyFiles(
+      const Caller& caller, const sandbox::v1::ApplyFilesRequest& request);
 
   absl::StatusOr<sandbox::v1::ListSandboxesResponse> List(
       const Caller& caller, const sandbox::v1::ListSandboxesRequest& request);
@@ -122,7 +135,13 @@ class SandboxManager {
   absl::StatusOr<sandbox::v1::Sandbox> FindExisting(
       const Caller& caller, const sandbox::v1::CreateSandboxRequest& request,
       const std::string& fingerprint);
-  absl::Status QueueBuild(const std::string& sandbox_id, bool restart);
+  // Creates past the idempotency check: admission, record, queue.
+  absl::StatusOr<sandbox::v1::Sandbox> Admit(
+      const Caller& caller, const sandbox::v1::CreateSandboxRequest& request,
+      const std::string& fingerprint);
+  absl::StatusOr<OwnerUsage> UsageOf(const std::string& owner);
+  // Queues in the owner's lane of the fair build queue.
+  absl::Status QueueBuild(const sandbox::v1::Sandbox& sandbox, bool restart);
   void RunQueued(const std::string& sandbox_id, bool restart);
   void Wake(const sandbox::v1::Sandbox& sandbox);
   // Stops the build, releases the provider's resources and marks DELETED.
@@ -146,6 +165,7 @@ class SandboxManager {
   EventLog events_;
   BuildRunner runner_;
   BuildQueue queue_;
+  OwnerQuotas quotas_;
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<Active>> active_
@@ -158,6 +178,8 @@ class SandboxManager {
   std::shared_ptr<Cancellation> shutdown_ = std::make_shared<Cancellation>();
   // Runs teardowns (provider Destroy with retries) off the caller's thread.
   BuildQueue teardown_queue_{2, 100000};
+  // Runs ApplyFiles batches (fast hot reloads) apart from cold builds.
+  BuildQueue apply_queue_{2, 1000};
 
   absl::Mutex bg_mu_;
   bool bg_stop_ ABSL_GUARDED_BY(bg_mu_) = false;

@@ -25,7 +25,8 @@ bool Allowed(SandboxStatus from, SandboxStatus to) {
       return to == SANDBOX_STATUS_BUILDING || to == SANDBOX_STATUS_FAILED ||
              to == SANDBOX_STATUS_DELETING;
     case SANDBOX_STATUS_FAILED:
-      return to == SANDBOX_STATUS_DELETING;
+      // ApplyFiles rebuilds a failed sandbox with corrected files.
+      return to == SANDBOX_STATUS_BUILDING || to == SANDBOX_STATUS_DELETING;
     case SANDBOX_STATUS_DELETING:
       return to == SANDBOX_STATUS_DELETED;
     default:
@@ -47,7 +48,8 @@ absl::Mutex& SandboxRecords::StripeFor(const std::string& sandbox_id) {
 }
 
 absl::StatusOr<sandbox::v1::Sandbox> SandboxRecords::Mutate(
-    const std::string& sandbox_id, const Mutation& mutation) {
+    const std::string& sandbox_id, const Mutation& mutation,
+    const sandbox::v1::CreateSandboxRequest* spec) {
   absl::MutexLock lock(&StripeFor(sandbox_id));
   absl::StatusOr<sandbox::v1::Sandbox> current = store_->GetSandbox(sandbox_id);
   if (!current.ok()) return current.status();
@@ -58,7 +60,10 @@ absl::StatusOr<sandbox::v1::Sandbox> SandboxRecords::Mutate(
     return s;
   }
   SetTime(next.mutable_update_time(), clock_->Now());
-  if (absl::Status s = store_->UpdateSandbox(next); !s.ok()) return s;
+  absl::Status stored = spec == nullptr
+                            ? store_->UpdateSandbox(next)
+                            : store_->UpdateSandboxAndSpec(next, *spec);
+  if (!stored.ok()) return stored;
   return next;
 }
 

@@ -34,11 +34,13 @@ class SandboxRecords {
       : store_(store), clock_(std::move(clock)) {}
 
   // Loads the record, applies `mutation`, checks the status transition it
-  // made, stamps update_time and stores it. Returns the new record.
+  // made, stamps update_time and stores it (with `spec` as the new build
+  // spec, atomically, when not null). Returns the new record.
   // NOT_FOUND for an unknown id; the mutation's error; FAILED_PRECONDITION
   // for a transition the state machine forbids.
-  absl::StatusOr<sandbox::v1::Sandbox> Mutate(const std::string& sandbox_id,
-                                              const Mutation& mutation);
+  absl::StatusOr<sandbox::v1::Sandbox> Mutate(
+      const std::string& sandbox_id, const Mutation& mutation,
+      const sandbox::v1::CreateSandboxRequest* spec = nullptr);
 
   Store* store() const { return store_; }
 

@@ -12,11 +12,11 @@
 #include <variant>
 
 #include "boost/beast/core/flat_buffer.hpp"
-#include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/empty_body.hpp"
 #include "boost/beast/http/message.hpp"
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
+#include "lib/http/http_stream.h"
 
 namespace sandboxd {
 
@@ -57,10 +57,10 @@ class ConnectionSlot {
 // it must be destroyed before the HttpServer that accepted it (pending
 // operations are destroyed with the server's io_context).
 //
-// TLS seam (issue 7): with TLS, `stream` becomes
-// boost::beast::ssl_stream<boost::beast::tcp_stream>.
+// With TLS the handshake is done and `stream` reads and writes plaintext;
+// `stream.socket()` is the TCP socket underneath (shutdown, close).
 struct TakeoverContext {
-  boost::beast::tcp_stream stream;
+  HttpStream stream;
   boost::beast::flat_buffer buffer;
   std::unique_ptr<
       boost::beast::http::request_parser<boost::beast::http::empty_body>>

@@ -9,6 +9,7 @@
 #include "lib/http/http_session.h"
 #include "lib/http/listen_address.h"
 #include "lib/http/server_core.h"
+#include "lib/http/tls_context.h"
 
 namespace sandboxd {
 
@@ -98,6 +99,18 @@ bool ServerCore::AwaitNoSessions(absl::Duration timeout) {
   return mu_.AwaitWithTimeout(absl::Condition(&empty), timeout);
 }
 
+absl::StatusOr<std::unique_ptr<ServerCore>> ServerCore::Create(
+    HttpServerOptions options, std::shared_ptr<const Router> router) {
+  std::unique_ptr<boost::asio::ssl::context> tls;
+  if (options.tls.has_value()) {
+    ASSIGN_OR_RETURN(tls, MakeServerTlsContext(*options.tls));
+  }
+  auto core =
+      std::make_unique<ServerCore>(std::move(options), std::move(router));
+  core->tls = std::move(tls);
+  return core;
+}
+
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     HttpServerOptions options, std::shared_ptr<Router> router) {
   if (options.io_threads < 1) {
@@ -105,8 +118,8 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   if (router == nullptr) return absl::InvalidArgumentError("http: no router");
   ASSIGN_OR_RETURN(ListenAddress address, ParseListenAddress(options.address));
-  auto core =
-      std::make_unique<ServerCore>(std::move(options), std::move(router));
+  ASSIGN_OR_RETURN(std::unique_ptr<ServerCore> core,
+                   ServerCore::Create(std::move(options), std::move(router)));
   ASSIGN_OR_RETURN(tcp::endpoint endpoint, Resolve(core->ioc, address));
   ASSIGN_OR_RETURN(tcp::acceptor acceptor, Listen(core->ioc, endpoint));
   std::unique_ptr<HttpServer> server(
@@ -146,8 +159,11 @@ void HttpServer::OnAccept(boost::system::error_code ec, tcp::socket socket) {
     });
     return;
   }
+  beast::tcp_stream tcp_stream(std::move(socket));
   auto session = std::make_shared<HttpSession>(
-      *core_, beast::tcp_stream(std::move(socket)));
+      *core_, core_->tls == nullptr
+                  ? HttpStream(std::move(tcp_stream))
+                  : HttpStream(std::move(tcp_stream), *core_->tls));
   bool admitted = core_->TryRegister(session);
   net::post(session->executor(), [session, admitted] {
     if (admitted) {

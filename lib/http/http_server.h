@@ -1,6 +1,7 @@
-// sandboxd's HTTP front: an HTTP/1.1 server (Boost.Beast) serving the routes
-// of a Router (ops endpoints, later the REST transcoder and the preview
-// proxy) on a small pool of io threads. Started by server/main.cc.
+// sandboxd's HTTP front: an HTTP/1.1 server (Boost.Beast, over TLS when
+// HttpServerOptions::tls is set) serving the routes of a Router (ops
+// endpoints, the REST transcoder and the preview proxy) on a small pool of
+// io threads. Started by server/sandboxd_server.cc.
 #ifndef SANDBOXD_LIB_HTTP_HTTP_SERVER_H_
 #define SANDBOXD_LIB_HTTP_HTTP_SERVER_H_
 
@@ -33,7 +34,8 @@ class ServerCore;
 class HttpServer {
  public:
   // Binds `options.address` and starts serving. INVALID_ARGUMENT for a
-  // malformed address or io_threads < 1, UNAVAILABLE if it cannot be resolved
+  // malformed address, io_threads < 1 or unusable TLS PEM (see
+  // MakeServerTlsContext), UNAVAILABLE if it cannot be resolved
   // or bound (e.g. port in use).
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
       HttpServerOptions options, std::shared_ptr<Router> router);

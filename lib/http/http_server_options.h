@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -20,6 +21,16 @@ struct AccessLogEntry {
   std::string target;
   int status = 0;
   absl::Duration duration;
+};
+
+// TLS for every connection of the front (REST, ops endpoints, previews and
+// their WebSocket upgrades). PEM contents, not file names.
+struct HttpTlsOptions {
+  std::string cert_chain_pem;   // the server's certificate, then its chain
+  std::string private_key_pem;  // unencrypted
+  // Non-empty: clients must present a certificate issued by one of these CAs
+  // (mutual TLS); a connection without one fails its handshake.
+  std::string client_ca_pem;
 };
 
 struct HttpServerOptions {
@@ -46,6 +57,8 @@ struct HttpServerOptions {
   int max_connections = 1024;
   // Bytes a StreamWriter queues before Write answers kFull.
   size_t stream_queue_bytes = 1 << 20;
+  // Set: connections speak TLS 1.2+ (plaintext clients fail the handshake).
+  std::optional<HttpTlsOptions> tls;
   // Called on an io thread once per request; must not block. Optional.
   std::function<void(const AccessLogEntry&)> access_log;
 };

@@ -50,7 +50,7 @@ void PostToSession(const SessionRef& ref,
             [session, fn = std::move(fn)]() mutable { fn(*session); });
 }
 
-HttpSession::HttpSession(ServerCore& core, beast::tcp_stream stream)
+HttpSession::HttpSession(ServerCore& core, HttpStream stream)
     : core_(core),
       executor_(stream.get_executor()),
       stream_(std::move(stream)),
@@ -58,12 +58,35 @@ HttpSession::HttpSession(ServerCore& core, beast::tcp_stream stream)
 
 HttpSession::~HttpSession() = default;
 
-void HttpSession::Start() { ReadNextRequest(); }
+void HttpSession::Start() { Handshake(&HttpSession::ReadNextRequest); }
 
 void HttpSession::Reject() {
   keep_alive_ = false;
+  Handshake(&HttpSession::RejectNow);
+}
+
+void HttpSession::RejectNow() {
   WriteError(http::status::service_unavailable, kUnavailable,
              "too many connections");
+}
+
+void HttpSession::Handshake(void (HttpSession::*then)()) {
+  if (!stream_.is_tls()) {
+    (this->*then)();
+    return;
+  }
+  // The handshake counts against the read timeout of a fresh connection; a
+  // failed one cannot be answered in HTTP and just closes.
+  ArmReadTimer(core_.options.read_timeout);
+  stream_.async_handshake([self = shared_from_this(), then](error_code ec) {
+    bool timed_out = self->DisarmReadTimer();
+    if (self->closed_) return;
+    if (ec || timed_out) {
+      self->Close();
+      return;
+    }
+    ((*self).*then)();
+  });
 }
 
 void HttpSession::BeginDrain() {
@@ -242,10 +265,11 @@ void HttpSession::OnRequest() {
   if (!peer_error) {
     std::string ip = peer.address().to_string();
     auto forwarded = request["X-Forwarded-For"];
-    request.set("X-Forwarded-For",
-                forwarded.empty()
-                    ? ip
-                    : std::string(forwarded.data(), forwarded.size()) + ", " + ip);
+    request.set(
+        "X-Forwarded-For",
+        forwarded.empty()
+            ? ip
+            : std::string(forwarded.data(), forwarded.size()) + ", " + ip);
   }
   if (const auto* plain = std::get_if<PlainHandler>(handler_)) {
     (*plain)(std::move(request), Responder(Ref()));

@@ -3,12 +3,11 @@
 // keeps the connection alive between requests, and hands the socket to
 // takeover handlers. Internal to lib/http; created by HttpServer.
 //
-// TLS seam (issue 7): the session reads and writes `stream_` only through
-// Beast's generic algorithms, and reaches the socket (timeouts, disconnect
-// watch, shutdown) through `Socket()`. A TLS front wraps the connection as
-// beast::ssl_stream<beast::tcp_stream>: add the handshake before the first
-// ReadNextRequest, async_shutdown in Close, and TakeoverContext::stream
-// becomes the TLS stream.
+// With TLS (HttpStream over a TLS stream) the session handshakes before its
+// first read; it reads and writes `stream_` only through Beast's generic
+// algorithms and reaches the TCP socket (timeouts, disconnect watch,
+// shutdown) through `Socket()`. Connections end without a TLS close_notify:
+// HTTP/1.1 framing already tells the client where each response ends.
 #ifndef SANDBOXD_LIB_HTTP_HTTP_SESSION_H_
 #define SANDBOXD_LIB_HTTP_HTTP_SESSION_H_
 
@@ -22,9 +21,9 @@
 #include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core/error.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
-#include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/parser.hpp"
 #include "lib/http/handler.h"
+#include "lib/http/http_stream.h"
 #include "lib/http/server_core.h"
 #include "lib/http/stream_channel.h"
 
@@ -36,14 +35,15 @@ namespace sandboxd {
 // for its duration (the server's registry holds one while it is open).
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(ServerCore& core, boost::beast::tcp_stream stream);
+  HttpSession(ServerCore& core, HttpStream stream);
   ~HttpSession();
 
   // Safe from any thread (PostToSession uses it).
   const boost::asio::any_io_executor& executor() const { return executor_; }
 
+  // Handshakes (TLS), then serves requests.
   void Start();
-  // Over the connection cap: answer 503 and close.
+  // Over the connection cap: answer 503 (after the TLS handshake) and close.
   void Reject();
   // The server is shutting down: close now if idle, else after the exchange.
   void BeginDrain();
@@ -70,6 +70,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   SessionRef Ref() { return {core_.liveness, weak_from_this()}; }
 
   // Reading (http_session.cc).
+  void Handshake(void (HttpSession::*then)());
+  void RejectNow();
   void ReadNextRequest();
   void OnFirstBytes(error_code ec, size_t bytes);
   void ReadHeader();
@@ -106,7 +108,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   ServerCore& core_;
   const boost::asio::any_io_executor executor_;  // the connection's strand
-  boost::beast::tcp_stream stream_;
+  HttpStream stream_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer read_timer_;
   uint64_t read_timer_generation_ = 0;

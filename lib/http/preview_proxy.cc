@@ -4,6 +4,7 @@
 
 #include <array>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -14,6 +15,7 @@
 #include "boost/asio/write.hpp"
 #include "boost/beast/http/write.hpp"
 #include "lib/http/handler.h"
+#include "lib/http/preview_access.h"
 
 namespace sandboxd {
 namespace {
@@ -34,6 +36,22 @@ std::string WaitingPage(const std::string& sandbox_id,
       "your preview…</h1><p>Phase: <b>",
       phase, "</b></p><small>", sandbox_id,
       " · this page refreshes itself</small></main></body></html>\n");
+}
+
+std::string PrivatePage(const std::string& sandbox_id) {
+  return absl::StrCat(
+      "<!doctype html><html><head><meta charset=\"utf-8\">"
+      "<title>This preview is private</title><style>body{font-family:"
+      "system-ui,sans-serif;display:flex;align-items:center;justify-content:"
+      "center;height:100vh;margin:0;background:#0b1020;color:#e5e7eb}main{"
+      "max-width:36em;text-align:center}code{color:#93c5fd}small{color:"
+      "#9ca3af}</style></head><body><main><h1>This preview is private</h1>"
+      "<p>Open it with the preview link that Get returns (<code>sandboxctl "
+      "get ",
+      sandbox_id, "</code> or <code>GET /api/sandbox/", sandbox_id,
+      "</code>): the link carries a token that is valid for a few minutes and "
+      "signs this browser in to the preview.</p><small>",
+      sandbox_id, "</small></main></body></html>\n");
 }
 
 // One proxied connection: the client's stream and the app's socket, relayed
@@ -88,7 +106,7 @@ class Relay : public std::enable_shared_from_this<Relay> {
 
   void ClientToApp() {
     auto self = shared_from_this();
-    ctx_.stream.socket().async_read_some(
+    ctx_.stream.async_read_some(
         net::buffer(up_), [self](boost::system::error_code ec, size_t n) {
           if (ec) return self->HalfClose(true);
           net::async_write(self->upstream_, net::buffer(self->up_.data(), n),
@@ -104,7 +122,7 @@ class Relay : public std::enable_shared_from_this<Relay> {
     upstream_.async_read_some(
         net::buffer(down_), [self](boost::system::error_code ec, size_t n) {
           if (ec) return self->HalfClose(false);
-          net::async_write(self->ctx_.stream.socket(),
+          net::async_write(self->ctx_.stream,
                            net::buffer(self->down_.data(), n),
                            [self](boost::system::error_code ec, size_t) {
                              if (ec) return self->Close();
@@ -137,14 +155,12 @@ class Relay : public std::enable_shared_from_this<Relay> {
   int ended_ = 0;
 };
 
-void WriteAnswer(std::shared_ptr<TakeoverContext> ctx, http::status status,
-                 std::string content_type, std::string body) {
-  auto response = std::make_shared<http::response<http::string_body>>(
-      status, ctx->request().version());
-  response->set(http::field::content_type, content_type);
+using Response = http::response<http::string_body>;
+
+void WriteResponse(std::shared_ptr<TakeoverContext> ctx,
+                   std::shared_ptr<Response> response) {
   response->set(http::field::cache_control, "no-store");
   response->keep_alive(false);
-  response->body() = std::move(body);
   response->prepare_payload();
   http::async_write(ctx->stream, *response,
                     [ctx, response](boost::system::error_code, size_t) {
@@ -158,12 +174,37 @@ void WriteAnswer(std::shared_ptr<TakeoverContext> ctx, http::status status,
 // thread: the write starts on the connection's strand.
 void Answer(std::shared_ptr<TakeoverContext> ctx, http::status status,
             std::string content_type, std::string body) {
-  net::post(ctx->stream.get_executor(), [ctx, status,
-                                         content_type = std::move(content_type),
-                                         body = std::move(body)]() mutable {
-    WriteAnswer(ctx, status, std::move(content_type), std::move(body));
-  });
+  auto response = std::make_shared<Response>(status, ctx->request().version());
+  response->set(http::field::content_type, content_type);
+  response->body() = std::move(body);
+  net::post(ctx->stream.get_executor(),
+            [ctx, response] { WriteResponse(ctx, response); });
 }
+
+// The URL token's trade: the same URL without it, and the cookie. The
+// redirect keeps the token out of the app's view, its logs and its
+// page's address bar.
+void RedirectWithCookie(std::shared_ptr<TakeoverContext> ctx,
+                        const std::string& set_cookie) {
+  auto response = std::make_shared<Response>(http::status::see_other,
+                                             ctx->request().version());
+  response->set(http::field::location, std::string(ctx->request().target()));
+  response->set(http::field::set_cookie, set_cookie);
+  response->set("Referrer-Policy", "no-referrer");
+  net::post(ctx->stream.get_executor(),
+            [ctx, response] { WriteResponse(ctx, response); });
+}
+
+bool AnyValid(const auth::PreviewTokens* tokens,
+              const std::vector<std::string>& candidates,
+              const std::string& sandbox_id, auth::PreviewTokenKind kind) {
+  if (tokens == nullptr) return false;
+  for (const std::string& token : candidates) {
+    if (tokens->Verify(token, sandbox_id, kind).ok()) return true;
+  }
+  return false;
+}
+
 class PreviewHandler : public std::enable_shared_from_this<PreviewHandler> {
  public:
   PreviewHandler(std::shared_ptr<PreviewBackend> backend,
@@ -181,10 +222,54 @@ class PreviewHandler : public std::enable_shared_from_this<PreviewHandler> {
     if (!id.has_value()) {
       return Answer(ctx, http::status::not_found, "text/plain", "not found\n");
     }
-    Route(ctx, *id, absl::Now() + options_.hold_for_wake);
+    // Taken out whatever happens next: the app never sees them.
+    PreviewCredentials credentials = TakePreviewCredentials(ctx->parser->get());
+    // The relay passes bytes, not requests: a kept-alive connection's next
+    // request would reach the app unchecked, credentials and all. So each
+    // relayed request is its connection's last (WebSocket upgrades excepted:
+    // after them no request follows).
+    if (ctx->request().count(http::field::upgrade) == 0) {
+      ctx->parser->get().set(http::field::connection, "close");
+      ctx->parser->get().erase(http::field::keep_alive);
+    }
+    const auth::PreviewTokens* tokens = options_.tokens.get();
+    if (AnyValid(tokens, credentials.url_tokens, *id,
+                 auth::PreviewTokenKind::kUrl)) {
+      return RedirectWithCookie(
+          ctx,
+          PreviewSetCookie(tokens->Mint(*id, auth::PreviewTokenKind::kCookie),
+                           tokens->ttl(auth::PreviewTokenKind::kCookie),
+                           options_.secure_cookie));
+    }
+    const absl::Time hold_until = absl::Now() + options_.hold_for_wake;
+    if (AnyValid(tokens, credentials.cookie_tokens, *id,
+                 auth::PreviewTokenKind::kCookie)) {
+      return Route(ctx, *id, hold_until);
+    }
+    Gate(ctx, *id, hold_until);
   }
 
  private:
+  // No valid credentials: only a public preview goes on. Decided before
+  // Check, so a refused visit neither wakes the sandbox nor counts as
+  // activity.
+  void Gate(std::shared_ptr<TakeoverContext> ctx, std::string id,
+            absl::Time hold_until) {
+    auto self = shared_from_this();
+    net::post(dialers_, [self, ctx, id, hold_until] {
+      switch (self->backend_->GetVisibility(id)) {
+        case PreviewBackend::Visibility::kNotFound:
+          return Answer(ctx, http::status::not_found, "text/plain",
+                        absl::StrCat("no preview for ", id, "\n"));
+        case PreviewBackend::Visibility::kPrivate:
+          return Answer(ctx, http::status::forbidden,
+                        "text/html; charset=utf-8", PrivatePage(id));
+        case PreviewBackend::Visibility::kPublic:
+          return self->Route(ctx, id, hold_until);
+      }
+    });
+  }
+
   // Checks and dials off the io thread (both may touch the store or block).
   void Route(std::shared_ptr<TakeoverContext> ctx, std::string id,
              absl::Time hold_until) {

@@ -61,6 +61,16 @@ void AddResponseHeaders(const RestCall& call,
   }
 }
 
+// A refusal's `retry-after` trailer (whole seconds; server/status_bridge.h)
+// → Retry-After, the header RFC 9110 gives 429 and 503 answers.
+void AddRetryAfter(const grpc::ClientContext& context, http::fields& fields) {
+  const auto& trailers = context.GetServerTrailingMetadata();
+  auto it = trailers.find("retry-after");
+  if (it == trailers.end()) return;
+  fields.set(http::field::retry_after,
+             std::string(it->second.data(), it->second.size()));
+}
+
 // The JSON of a response message (or of its response_body field).
 absl::StatusOr<std::string> ResponseJson(const RestCall& call,
                                          const std::string& bytes) {
@@ -132,6 +142,7 @@ class UnaryRestCall {
       }
     } else {
       response = RestErrorResponse(status);
+      AddRetryAfter(context_, response.base());
     }
     AddResponseHeaders(call_, context_, response.base());
     writer_->Respond(std::move(response));
@@ -227,6 +238,7 @@ class StreamingRestCall
       }
       if (!started_) {
         HttpResponse response = RestErrorResponse(final_status);
+        AddRetryAfter(context_, response.base());
         AddResponseHeaders(call_, context_, response.base());
         writer_->Respond(std::move(response));
         keep = std::move(self_);

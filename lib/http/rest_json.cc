@@ -7,6 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
+#include "lib/common/status_macros.h"
 #include "rapidjson/document.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -74,6 +75,54 @@ bool IsBlank(std::string_view json) {
   return true;
 }
 
+// The offset of the first byte that is not part of well-formed UTF-8
+// (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF), or npos.
+size_t FindInvalidUtf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t length = 0;
+    unsigned char min = 0x80;
+    unsigned char max = 0xbf;  // bounds of the second byte
+    if (byte >= 0xc2 && byte <= 0xdf) {
+      length = 2;
+    } else if (byte >= 0xe0 && byte <= 0xef) {
+      length = 3;
+      if (byte == 0xe0) min = 0xa0;  // overlong
+      if (byte == 0xed) max = 0x9f;  // surrogates
+    } else if (byte >= 0xf0 && byte <= 0xf4) {
+      length = 4;
+      if (byte == 0xf0) min = 0x90;  // overlong
+      if (byte == 0xf4) max = 0x8f;  // beyond U+10FFFF
+    } else {
+      return i;
+    }
+    if (text.size() - i < length) return i;
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if (k == 1 ? (next < min || next > max) : (next & 0xc0) != 0x80) {
+        return i;
+      }
+    }
+    i += length;
+  }
+  return std::string_view::npos;
+}
+
+// JSON text is UTF-8 (RFC 8259). protobuf's parser copies invalid bytes
+// into string fields and then fails without saying why.
+absl::Status CheckUtf8(std::string_view json) {
+  if (size_t bad = FindInvalidUtf8(json); bad != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("body: invalid UTF-8 at byte ", bad));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> MessageToRestJson(
@@ -104,6 +153,7 @@ absl::StatusOr<std::string> MessageToRestJson(
 absl::Status MergeRestJson(std::string_view json,
                            google::protobuf::Message& message) {
   if (IsBlank(json)) return absl::OkStatus();
+  RETURN_IF_ERROR(CheckUtf8(json));
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
   std::unique_ptr<google::protobuf::Message> parsed(message.New());
@@ -121,6 +171,7 @@ absl::Status MergeRestJsonIntoField(std::string_view json,
                                     std::string_view field_path,
                                     google::protobuf::Message& message) {
   if (IsBlank(json)) return absl::OkStatus();
+  RETURN_IF_ERROR(CheckUtf8(json));  // offsets into `json`, not the wrapper
   // {"a":{"b":<json>}} parsed into a fresh message, then merged.
   std::string wrapped;
   int depth = 0;

@@ -10,9 +10,11 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/ssl/context.hpp"
 #include "lib/http/http_server_options.h"
 #include "lib/http/router.h"
 
@@ -40,12 +42,18 @@ struct SessionRef {
 void PostToSession(const SessionRef& ref,
                    absl::AnyInvocable<void(HttpSession&)> fn);
 
-// Thread-safe. `ioc` is declared first so it is destroyed last: operations
+// Thread-safe. `ioc` is destroyed after every member but `tls`: operations
 // still pending in it own sessions, whose destructors must find it alive.
 class ServerCore {
  public:
+  // INVALID_ARGUMENT if `options.tls` holds unusable PEM.
+  static absl::StatusOr<std::unique_ptr<ServerCore>> Create(
+      HttpServerOptions options, std::shared_ptr<const Router> router);
   ServerCore(HttpServerOptions options, std::shared_ptr<const Router> router);
 
+  // Null without TLS. Declared before `ioc`: destroyed after the TLS streams
+  // that pending operations still hold.
+  std::unique_ptr<boost::asio::ssl::context> tls;
   boost::asio::io_context ioc;
   const HttpServerOptions options;
   const std::shared_ptr<const Router> router;

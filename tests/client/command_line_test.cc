@@ -39,6 +39,39 @@ TEST(CommandLineTest, GetTakesTheIdAndDefaults) {
   EXPECT_TRUE(inv->help.empty());
 }
 
+TEST(CommandLineTest, ApplyTakesTheIdFilesAndDeletions) {
+  absl::StatusOr<Invocation> inv =
+      Parse({"apply", "sbx-3", "--file", "page.tsx=./p.tsx", "--delete",
+             "components/Old.tsx", "--delete=lib/x.ts", "--dir", "out"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->command, Command::kApply);
+  EXPECT_EQ(inv->sandbox_id, "sbx-3");
+  EXPECT_THAT(inv->apply.files, ElementsAre(Pair("page.tsx", "./p.tsx")));
+  EXPECT_THAT(inv->apply.deleted,
+              ElementsAre("components/Old.tsx", "lib/x.ts"));
+  EXPECT_EQ(inv->apply.dir, "out");
+  EXPECT_FALSE(inv->apply.wait);
+  EXPECT_EQ(inv->global.timeout, absl::Seconds(30));
+}
+
+TEST(CommandLineTest, ApplyWaitLengthensTheDefaultTimeout) {
+  absl::StatusOr<Invocation> inv =
+      Parse({"apply", "sbx-3", "--delete", "a.tsx", "--wait", "--json"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_TRUE(inv->apply.wait);
+  EXPECT_EQ(inv->global.timeout, absl::Minutes(10));
+  EXPECT_EQ(inv->output, OutputFormat::kJson);
+}
+
+TEST(CommandLineTest, ApplyUsageErrors) {
+  ExpectUsageError({"apply", "sbx-3"}, "--dir, --file or --delete");
+  ExpectUsageError({"apply", "--file", "a=b"}, "exactly one SANDBOX_ID");
+  ExpectUsageError({"apply", "sbx-3", "--file", "a.tsx"}, "PATH=LOCALFILE");
+  ExpectUsageError({"apply", "sbx-3", "--delete="}, "--delete needs a PATH");
+  ExpectUsageError({"apply", "sbx-3", "--delete", "a", "--mode", "dev"},
+                   "unknown flag \"--mode\" for apply");
+}
+
 TEST(CommandLineTest, GlobalFlagsGoBeforeOrAfterTheCommand) {
   absl::StatusOr<Invocation> inv = Parse(
       {"--server", "h:1", "delete", "sbx-2", "--timeout=5s", "--token", "t0k"});
@@ -50,8 +83,28 @@ TEST(CommandLineTest, GlobalFlagsGoBeforeOrAfterTheCommand) {
   EXPECT_EQ(inv->global.token, "t0k");
 }
 
+TEST(CommandLineTest, TlsEnvironmentTurnsTlsOnAndFlagsWin) {
+  Environment env;
+  env.tls_ca = "env-ca.pem";
+  env.tls_cert = "env-cert.pem";
+  env.tls_key = "env-key.pem";
+  absl::StatusOr<Invocation> inv = Parse({"get", "x"}, env);
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_TRUE(inv->global.tls);
+  EXPECT_EQ(inv->global.ca_file, "env-ca.pem");
+  EXPECT_EQ(inv->global.cert_file, "env-cert.pem");
+  EXPECT_EQ(inv->global.key_file, "env-key.pem");
+  inv = Parse({"get", "x", "--cert", "c.pem", "--key", "k.pem"}, env);
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->global.cert_file, "c.pem");
+  EXPECT_EQ(inv->global.key_file, "k.pem");
+  EXPECT_FALSE(Parse({"get", "x"}, Environment{})->global.tls);
+}
+
 TEST(CommandLineTest, EnvironmentGivesServerAndTokenAndFlagsWin) {
-  Environment env{std::string("env:7"), std::string("envtok")};
+  Environment env;
+  env.server = "env:7";
+  env.token = "envtok";
   absl::StatusOr<Invocation> inv = Parse({"get", "x"}, env);
   ASSERT_TRUE(inv.ok());
   EXPECT_EQ(inv->global.server, "env:7");
@@ -152,7 +205,8 @@ TEST(CommandLineTest, HelpForToolAndEachCommand) {
     ASSERT_TRUE(inv.ok()) << inv.status();
     EXPECT_THAT(inv->help, HasSubstr("Commands:"));
   }
-  for (const std::string cmd : {"create", "get", "list", "delete", "watch"}) {
+  for (const std::string cmd :
+       {"create", "apply", "get", "list", "delete", "watch"}) {
     absl::StatusOr<Invocation> inv = Parse({cmd, "--help"});
     ASSERT_TRUE(inv.ok()) << cmd << ": " << inv.status();
     EXPECT_THAT(inv->help, HasSubstr("Usage: sandboxctl " + cmd));
@@ -179,6 +233,12 @@ TEST(CommandLineTest, UsageErrors) {
   ExpectUsageError({"get", "x", "--output", "yaml"}, "want text or json");
   ExpectUsageError({"get", "x", "--json=yes"}, "--json takes no value");
   ExpectUsageError({"get", "x", "--ca", "c.pem"}, "--ca needs --tls");
+  ExpectUsageError({"get", "x", "--cert", "c.pem", "--key", "k.pem"},
+                   "--cert needs --tls");
+  ExpectUsageError({"get", "x", "--tls", "--cert", "c.pem"},
+                   "--cert needs --key");
+  ExpectUsageError({"get", "x", "--tls", "--key", "k.pem"},
+                   "--key needs --cert");
   ExpectUsageError({"--server", "", "get", "x"}, "--server needs HOST:PORT");
   ExpectUsageError({"list", "--status", "happy"}, "--status \"happy\"");
   ExpectUsageError({"list", "--status", "unspecified"}, "--status");

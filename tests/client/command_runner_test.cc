@@ -119,6 +119,66 @@ TEST_F(CommandRunnerTest, GetPrintsTheSandbox) {
   EXPECT_EQ(err_.str(), "");
 }
 
+TEST_F(CommandRunnerTest, ApplySendsTheBatchAndPrintsTheGeneration) {
+  sandbox::v1::ApplyFilesRequest seen;
+  EXPECT_CALL(stub_, ApplyFiles(_, _, _))
+      .WillOnce(Invoke([&](grpc::ClientContext*,
+                           const sandbox::v1::ApplyFilesRequest& r,
+                           sandbox::v1::ApplyFilesResponse* resp) {
+        seen = r;
+        resp->set_success(true);
+        resp->set_generation(3);
+        resp->mutable_sandbox()->set_sandbox_id(r.sandbox_id());
+        resp->mutable_sandbox()->set_status(sandbox::v1::SANDBOX_STATUS_READY);
+        resp->mutable_sandbox()->set_preview_url("http://p/");
+        return grpc::Status::OK;
+      }));
+  EXPECT_EQ(Run({"apply", "sbx-1", "--delete", "components/Old.tsx", "--wait"}),
+            kExitOk);
+  EXPECT_EQ(seen.sandbox_id(), "sbx-1");
+  EXPECT_THAT(seen.deleted_paths(), ElementsAre("components/Old.tsx"));
+  EXPECT_TRUE(seen.files().empty());
+  EXPECT_TRUE(seen.wait_until_applied());
+  EXPECT_THAT(out_.str(), HasSubstr("generation:  3\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("status:      READY\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("preview_url: http://p/\n"));
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(CommandRunnerTest, ApplyThatFailedExits1AndShowsTheError) {
+  EXPECT_CALL(stub_, ApplyFiles(_, _, _))
+      .WillOnce(Invoke([](grpc::ClientContext*, const auto&,
+                          sandbox::v1::ApplyFilesResponse* resp) {
+        resp->set_success(false);
+        resp->set_generation(2);
+        auto* s = resp->mutable_sandbox();
+        s->set_sandbox_id("sbx-1");
+        s->set_status(sandbox::v1::SANDBOX_STATUS_FAILED);
+        s->mutable_error()->set_code("START_FAILED");
+        s->mutable_error()->set_message("app exited");
+        return grpc::Status::OK;
+      }));
+  EXPECT_EQ(Run({"apply", "sbx-1", "--delete", "a.tsx", "--wait"}),
+            kExitFailure);
+  EXPECT_THAT(out_.str(), HasSubstr("status:      FAILED\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("START_FAILED"));
+}
+
+TEST_F(CommandRunnerTest, ApplyWithAnUnreadableFileMakesNoCall) {
+  EXPECT_CALL(stub_, ApplyFiles(_, _, _)).Times(0);
+  EXPECT_EQ(Run({"apply", "sbx-1", "--file",
+                 "page.tsx=/nonexistent/sandboxctl/page.tsx"}),
+            kExitUsage);
+  EXPECT_THAT(err_.str(), HasSubstr("/nonexistent/sandboxctl/page.tsx"));
+}
+
+TEST_F(CommandRunnerTest, ApplyRpcErrorPrintsTheCode) {
+  EXPECT_CALL(stub_, ApplyFiles(_, _, _))
+      .WillOnce(Return(grpc::Status(grpc::StatusCode::ABORTED, "busy")));
+  EXPECT_EQ(Run({"apply", "sbx-1", "--delete", "a.tsx"}), kExitFailure);
+  EXPECT_EQ(err_.str(), "error: ABORTED: busy\n");
+}
+
 TEST_F(CommandRunnerTest, RpcErrorPrintsCodeNameAndExits1) {
   EXPECT_CALL(stub_, Get(_, _, _))
       .WillOnce(Return(grpc::Status(grpc::StatusCode::NOT_FOUND,

@@ -162,6 +162,37 @@ TEST_F(CreateRequestTest, FlagsOverrideJsonAndLaterSourcesWin) {
   EXPECT_TRUE(r->wait_until_ready());
 }
 
+TEST_F(CreateRequestTest, ApplyRequestTakesDirFilesAndDeletions) {
+  Write("proj/page.tsx", "from dir");
+  Write("proj/components/Nav.tsx", "nav");
+  std::string local = Write("local.tsx", "from file");
+  ApplyOptions o;
+  o.dir = (root_ / "proj").string();
+  o.files = {{"page.tsx", local}};
+  o.deleted = {"components/Old.tsx", "lib/x.ts"};
+  o.wait = true;
+
+  absl::StatusOr<sandbox::v1::ApplyFilesRequest> r =
+      BuildApplyRequest("sbx-7", o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->sandbox_id(), "sbx-7");
+  EXPECT_THAT(r->files(),
+              UnorderedElementsAre(Pair("page.tsx", "from file"),
+                                   Pair("components/Nav.tsx", "nav")));
+  EXPECT_THAT(r->deleted_paths(),
+              ::testing::ElementsAre("components/Old.tsx", "lib/x.ts"));
+  EXPECT_TRUE(r->wait_until_applied());
+}
+
+TEST_F(CreateRequestTest, ApplyRequestRefusesAMissingLocalFile) {
+  ApplyOptions o;
+  o.files = {{"page.tsx", (root_ / "missing.tsx").string()}};
+  absl::StatusOr<sandbox::v1::ApplyFilesRequest> r =
+      BuildApplyRequest("sbx-7", o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("missing.tsx"));
+}
+
 TEST_F(CreateRequestTest, ReadsJsonFromStdin) {
   std::istringstream in(R"({"generatedCode":{"index.html":"<h1>hi</h1>"}})");
   CreateOptions o;

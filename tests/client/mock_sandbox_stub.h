@@ -28,6 +28,10 @@ class MockSandboxStub : public sandbox::v1::SandboxService::StubInterface {
               (grpc::ClientContext*, const sandbox::v1::ListSandboxesRequest&,
                sandbox::v1::ListSandboxesResponse*),
               (override));
+  MOCK_METHOD(grpc::Status, ApplyFiles,
+              (grpc::ClientContext*, const sandbox::v1::ApplyFilesRequest&,
+               sandbox::v1::ApplyFilesResponse*),
+              (override));
   // WatchBuild() hands the returned reader to a unique_ptr.
   MOCK_METHOD(grpc::ClientReaderInterface<sandbox::v1::BuildEvent>*,
               WatchBuildRaw,
@@ -76,6 +80,16 @@ class MockSandboxStub : public sandbox::v1::SandboxService::StubInterface {
   }
   AsyncUnary<sandbox::v1::ListSandboxesResponse>* PrepareAsyncListRaw(
       grpc::ClientContext*, const sandbox::v1::ListSandboxesRequest&,
+      grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  AsyncUnary<sandbox::v1::ApplyFilesResponse>* AsyncApplyFilesRaw(
+      grpc::ClientContext*, const sandbox::v1::ApplyFilesRequest&,
+      grpc::CompletionQueue*) override {
+    return nullptr;
+  }
+  AsyncUnary<sandbox::v1::ApplyFilesResponse>* PrepareAsyncApplyFilesRaw(
+      grpc::ClientContext*, const sandbox::v1::ApplyFilesRequest&,
       grpc::CompletionQueue*) override {
     return nullptr;
   }

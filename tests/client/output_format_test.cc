@@ -106,6 +106,16 @@ TEST(OutputFormatTest, CreateResponseShowsIdAndUrl) {
   EXPECT_THAT(FormatCreateResponse(r), HasSubstr("preview_url: http://x/\n"));
 }
 
+TEST(OutputFormatTest, ApplyResponseShowsTheGeneration) {
+  sandbox::v1::ApplyFilesResponse r;
+  r.set_generation(4);
+  r.mutable_sandbox()->set_sandbox_id("sbx-9");
+  r.mutable_sandbox()->set_status(sandbox::v1::SANDBOX_STATUS_BUILDING);
+  EXPECT_EQ(FormatApplyResponse(r),
+            "sandbox_id:  sbx-9\ngeneration:  4\nstatus:      BUILDING\n"
+            "preview_url: (not yet known)\n");
+}
+
 TEST(OutputFormatTest, DiagnosticLikeACompiler) {
   sandbox::v1::Diagnostic d;
   d.set_file("app/page.tsx");

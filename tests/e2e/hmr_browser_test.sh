@@ -2,6 +2,8 @@
 # Hot reload in a real browser through sandboxd's preview proxy: the
 # apt-installed Chromium (/usr/bin/chromium, driven by playwright-core from
 # npm; no browser is ever downloaded) loads a DEV sandbox's real preview URL
+# (private: the tokenized URL Get returns, which the proxy trades for a
+# cookie, so the page and its HMR WebSocket ride on the cookie)
 # http://{id}.preview.localhost:{port}/, sees the page's marker; the test
 # rewrites the page's source file in the sandbox's project directory on the
 # host (temp file + rename, the sandbox uid's owner and mode), and the
@@ -57,6 +59,9 @@ esac
 
 WORK=$(mktemp -d /tmp/sandboxd-hmr-XXXXXX)
 chmod 755 "$WORK"
+# Chromium keeps Secure cookies over http only for *.localhost.
+COOKIE_FLAGS=()
+case "$DOMAIN" in *localhost) ;; *) COOKIE_FLAGS=(--preview_secure_cookie=false) ;; esac
 read GRPC HTTP < <(python3 -c 'import socket
 s=[socket.socket() for _ in range(2)]
 [x.bind(("127.0.0.1",0)) for x in s]
@@ -64,6 +69,8 @@ print(*[x.getsockname()[1] for x in s])')
 "$SANDBOXD" --provider=local --insecure_no_auth --grpc_addr=127.0.0.1:$GRPC \
   --http_addr=127.0.0.1:$HTTP --data_dir="$WORK/data" --reap_interval=1s \
   --local_npm_cache="$CACHE/npm-cache" --log_rpcs=false --preview_domain="$DOMAIN" \
+  --warm_pool_size=0 \
+  "${COOKIE_FLAGS[@]}" \
   >"$WORK/out.log" 2>"$WORK/err.log" &
 PID=$!
 ctl() { timeout 60 "$CTL" --server 127.0.0.1:$GRPC "$@"; }
@@ -109,8 +116,12 @@ PAGE=$(find "$PROJECT" \( -name node_modules -o -name .next \) -prune -o \
   { echo "FAIL: no page.tsx with $OLD under $PROJECT"; exit 1; }
 echo "page source: $PAGE (owner $(stat -c %u:%g "$PAGE"))"
 
-URL="http://$ID.$DOMAIN:$HTTP/"
-echo "preview URL: $URL"
+URL=$(ctl get "$ID" | sed -n 's/^preview_url: *//p')
+case "$URL" in
+  "http://$ID.$DOMAIN:$HTTP/?sandboxd_preview_token="*) ;;
+  *) echo "FAIL: Get returned no private preview URL: $URL"; exit 1 ;;
+esac
+echo "preview URL: ${URL%%\?*}?sandboxd_preview_token=..."
 timeout 240 node "$DRIVER_DIR/hmr_driver.mjs" "$URL" "$PAGE" "$OLD" "$NEW" 150 |
   tee "$WORK/driver.log"
 rc=${PIPESTATUS[0]}

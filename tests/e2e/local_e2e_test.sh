@@ -4,10 +4,18 @@
 # shows the page's marker, in DEV and PRODUCTION; a second create with the
 # same dependencies runs no npm install; idle stop and wake on a preview
 # visit; Delete leaves no process, cgroup or file behind.
-#   local_e2e_test.sh SANDBOXD SANDBOXCTL
+#   local_e2e_test.sh SANDBOXD SANDBOXCTL [--provider=daytona DAYTONA_EMULATOR]
+# With --provider=daytona the same flow runs on the Daytona provider against
+# a daytona_emulator started here (sandboxd gets DAYTONA_API_URL/KEY): the
+# preview is the URL Get returns (the emulator's, not proxied by sandboxd);
+# Delete must leave no sandbox listed by the emulator, no directory and no
+# process. The local-only checks (dependency store reuse, idle stop and wake
+# through the proxy, cgroups) are skipped there.
 set -uo pipefail
 SANDBOXD=$1
 CTL=$2
+PROVIDER=local
+if [ "${3:-}" = "--provider=daytona" ]; then PROVIDER=daytona; EMULATOR=${4:?DAYTONA_EMULATOR}; fi
 if [ "$(id -u)" -ne 0 ] || ! command -v bwrap >/dev/null; then
   echo "SKIP: the local provider needs root and bubblewrap"; exit 0
 fi
@@ -21,12 +29,31 @@ read GRPC HTTP < <(python3 -c 'import socket
 s=[socket.socket() for _ in range(2)]
 [x.bind(("127.0.0.1",0)) for x in s]
 print(*[x.getsockname()[1] for x in s])')
-"$SANDBOXD" --provider=local --insecure_no_auth --grpc_addr=127.0.0.1:$GRPC \
+PROVIDER_FLAGS=(--provider=local --local_npm_cache="$CACHE/npm-cache")
+EPID=
+if [ $PROVIDER = daytona ]; then
+  # Its sandboxes run as nobody: their npm cache is their own, shared by runs.
+  "$EMULATOR" --port_file="$WORK/emulator.port" --data_dir="$WORK/emulator" \
+    --npm_cache="$CACHE/daytona-npm-cache" --transition_ms=100 >"$WORK/emulator.log" 2>&1 &
+  EPID=$!
+  for _ in $(seq 1 100); do [ -s "$WORK/emulator.port" ] && break; sleep 0.1; done
+  [ -s "$WORK/emulator.port" ] || { echo "daytona_emulator did not start"; cat "$WORK/emulator.log"; kill $EPID; rm -rf "$WORK"; exit 1; }
+  EAPI=http://127.0.0.1:$(cat "$WORK/emulator.port")/api
+  unset DAYTONA_JWT_TOKEN DAYTONA_ORGANIZATION_ID DAYTONA_TARGET DAYTONA_SNAPSHOT DAYTONA_IMAGE DAYTONA_SERVER_URL
+  export DAYTONA_API_URL=$EAPI DAYTONA_API_KEY=e2e-key
+  PROVIDER_FLAGS=(--provider=daytona)
+fi
+"$SANDBOXD" "${PROVIDER_FLAGS[@]}" --insecure_no_auth --grpc_addr=127.0.0.1:$GRPC \
   --http_addr=127.0.0.1:$HTTP --data_dir="$WORK/data" --reap_interval=1s \
-  --min_idle_timeout=1s --local_npm_cache="$CACHE/npm-cache" --log_rpcs=false \
+  --min_idle_timeout=1s --log_rpcs=false \
+  --warm_pool_size="${SANDBOXD_E2E_WARM_POOL:-0}" \
   >"$WORK/out.log" 2>"$WORK/err.log" &
 PID=$!
-cleanup() { kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"; }
+cleanup() {
+  kill $PID 2>/dev/null; wait $PID 2>/dev/null
+  [ -z "$EPID" ] || { kill $EPID 2>/dev/null; wait $EPID 2>/dev/null; }
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 for _ in $(seq 1 100); do grep -q LISTENING "$WORK/out.log" && break; sleep 0.1; done
 grep -q LISTENING "$WORK/out.log" || { echo "sandboxd did not start"; cat "$WORK/err.log"; exit 1; }
@@ -34,7 +61,26 @@ grep -q LISTENING "$WORK/out.log" || { echo "sandboxd did not start"; cat "$WORK
 passed=0; failed=0
 check() { if eval "$2"; then passed=$((passed+1)); echo "ok   $1"; else failed=$((failed+1)); echo "FAIL $1"; fi; }
 ctl() { "$CTL" --server 127.0.0.1:$GRPC "$@"; }
-preview() { curl -s -m 60 -H "Host: ${1:-none}.preview.localhost:$HTTP" "http://127.0.0.1:$HTTP/"; }
+# Private previews: the URL Get returns carries a short-lived token, which
+# the proxy trades (303) for a cookie scoped to the preview host. curl keeps
+# no Secure cookie over http, so the cookie is carried by hand.
+preview_url() { ctl get "$1" | sed -n 's/^preview_url: *//p'; }
+signin() {
+  local url; url=$(preview_url "$1"); [ -n "$url" ] || return 1
+  curl -s -m 60 -o /dev/null -D - "$url" | tr -d '\r' |
+    sed -n 's/^[Ss]et-[Cc]ookie: *\(sandboxd_preview=[^;]*\).*/\1/p'
+}
+token_of() { preview_url "$1" | sed -n 's/.*[?&]\(sandboxd_preview_token=[^&#]*\).*/\1/p'; }
+visit() { curl -s -m 60 ${2:+-H "Cookie: $2"} "http://$1.preview.localhost:$HTTP/"; }
+code() { curl -s -o /dev/null -w %{http_code} -m 60 "$@"; }
+preview() { local c; c=$(signin "$1") && [ -n "$c" ] && visit "$1" "$c"; }
+if [ $PROVIDER = daytona ]; then
+  # The preview URL Get returns (the emulator's own), followed with a jar.
+  preview() {
+    local url; url=$(ctl get "$1" | sed -n 's/^preview_url: *//p')
+    [ -n "$url" ] && curl -sL -m 60 -c "$WORK/jar" -b "$WORK/jar" "$url"
+  }
+fi
 
 # The frontend's shape: bare page.tsx, layout.tsx, globals.css.
 APP=$WORK/app; mkdir -p "$APP"
@@ -66,25 +112,60 @@ start=$(date +%s.%N)
 PROD=$(create --project-name prod --mode production)
 ctl watch "$PROD" >"$WORK/prod.watch" 2>&1
 echo "PRODUCTION build (warm store): $(python3 -c "print(round($(date +%s.%N)-$start,1))") s"
+[ $PROVIDER = local ] &&
 check "PRODUCTION reuses the installed dependencies (no npm run)" 'grep -q "reusing installed dependencies" $WORK/prod.watch'
 check "PRODUCTION ran the build phase" 'grep -q "BUILDING" $WORK/prod.watch'
 check "PRODUCTION preview serves the marker" 'preview $PROD | grep -q marker-local-e2e'
 check "an unknown sandbox's preview is 404" \
   '[ "$(curl -s -o /dev/null -w %{http_code} -H "Host: sbx-00000000000000000000.preview.localhost:$HTTP" http://127.0.0.1:$HTTP/)" = 404 ]'
+if [ $PROVIDER = local ]; then
+check "an unauthenticated visit to a private preview is refused" \
+  '[ "$(code http://$PROD.preview.localhost:$HTTP/)" = 403 ] && visit $PROD | grep -q "preview is private"'
+check "a preview URL's token does not open another sandbox" \
+  't=$(token_of $PROD) && [ -n "$t" ] && [ "$(code "http://$DEV.preview.localhost:$HTTP/?$t")" = 403 ]'
+check "a preview cookie does not open another sandbox" \
+  'c=$(signin $PROD) && [ -n "$c" ] && [ "$(code -H "Cookie: $c" http://$DEV.preview.localhost:$HTTP/)" = 403 ]'
+fi
 
+IDLE=
+if [ $PROVIDER = local ]; then
 IDLE=$(create --project-name idle --idle-timeout 3s)
 ctl watch "$IDLE" >/dev/null 2>&1
+IDLE_COOKIE=$(signin "$IDLE")  # the trade does not touch the app
 for _ in $(seq 1 60); do
   ctl list --status SANDBOX_STATUS_STOPPED 2>/dev/null | grep -q "$IDLE" && break; sleep 0.5
 done
 check "an idle sandbox is stopped after its idle_timeout" 'ctl list --status SANDBOX_STATUS_STOPPED | grep -q $IDLE'
-check "a preview visit wakes it and is held until the page is back" 'preview $IDLE | grep -q marker-local-e2e'
+check "a refused preview visit does not wake it" \
+  '[ "$(code http://$IDLE.preview.localhost:$HTTP/)" = 403 ] && ctl list --status SANDBOX_STATUS_STOPPED | grep -q $IDLE'
+check "a preview visit with the cookie wakes it and is held until the page is back" \
+  'visit $IDLE "$IDLE_COOKIE" | grep -q marker-local-e2e'
+fi
 
 for id in $DEV $PROD $IDLE; do ctl delete "$id" >/dev/null; done
 sleep 1
+# The local provider's start-up build-cache seeds run in sandboxes of their
+# own (one per Tailwind major, tailwind=4 last): wait for them to end.
+if [ $PROVIDER = local ]; then
+  for _ in $(seq 1 480); do grep -q "build-cache-seed tailwind=4" "$WORK/err.log" && break; sleep 0.5; done
+  # The host's init reaps an ended sandbox's last (zombie) process lazily.
+  for _ in $(seq 1 40); do ps -eo uid= | awk '$1>200000' | grep -q . || break; sleep 0.5; done
+fi
+if [ $PROVIDER = daytona ]; then
+  listed() { curl -sf -m 10 -H "Authorization: Bearer e2e-key" "$EAPI/sandbox" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["items"] if isinstance(d,dict) else d))'; }
+  for _ in $(seq 1 60); do
+    [ "$(listed)" = 0 ] && [ -z "$(ls $WORK/emulator/sandboxes)" ] && break; sleep 0.5
+  done
+  check "Delete leaves no sandbox listed by the emulator" '[ "$(listed)" = 0 ]'
+  check "Delete leaves no sandbox directory in the emulator" '[ -d $WORK/emulator/sandboxes ] && [ -z "$(ls $WORK/emulator/sandboxes)" ]'
+  [ -z "$(ls $WORK/emulator/sandboxes)" ] || find "$WORK/emulator/sandboxes" -maxdepth 4 | head -20
+  check "Delete leaves no sandbox process" 'kill -0 $EPID && ! pgrep -P $EPID >/dev/null'
+else
 check "Delete leaves no project directory" '[ -z "$(ls $WORK/data/local/sandboxes 2>/dev/null)" ]'
 check "Delete leaves no sandbox process" '! ps -eo uid= | awk "\$1>200000" | grep -q .'
 check "Delete leaves no cgroup" '! ls -d /sys/fs/cgroup/*/sandboxd/sbx-* /sys/fs/cgroup/sandboxd/sbx-* 2>/dev/null | grep -q .'
+fi
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ] || { echo "--- sandboxd stderr (tail)"; tail -20 "$WORK/err.log"; exit 1; }

@@ -117,6 +117,28 @@ TEST(SandboxServiceTest, CreateWithoutProviderIsFailedPrecondition) {
   EXPECT_THAT(status.error_message(), HasSubstr("no sandbox provider"));
 }
 
+TEST(SandboxServiceTest, QuotaRefusalCarriesARetryAfterTrailer) {
+  ManagerOptions options;
+  options.quotas.max_creates_per_minute = 2;  // one per 30 s
+  ServerTestEnv env(options);
+  CreateVia(env, FrontendRequest());
+  CreateVia(env, FrontendRequest());
+  sandbox::v1::CreateSandboxResponse created;
+  auto context = Context();
+  grpc::Status refused =
+      env.stub().Create(context.get(), FrontendRequest(), &created);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("quota max_creates_per_minute exceeded: owner "
+                        "\"anonymous\" may create 2 sandboxes per minute; "
+                        "retry after 30s"));
+  auto trailers = context->GetServerTrailingMetadata();
+  auto retry_after = trailers.find("retry-after");
+  ASSERT_NE(retry_after, trailers.end());
+  EXPECT_EQ(std::string(retry_after->second.data(), retry_after->second.size()),
+            "30");
+}
+
 TEST(SandboxServiceTest, WaitUntilReadyReturnsTheReadySandbox) {
   ServerTestEnv env;
   auto request = FrontendRequest();
@@ -126,6 +148,64 @@ TEST(SandboxServiceTest, WaitUntilReadyReturnsTheReadySandbox) {
   EXPECT_TRUE(created.success());
   EXPECT_EQ(created.sandbox().status(), sandbox::v1::SANDBOX_STATUS_READY);
   EXPECT_FALSE(created.preview_url().empty());
+}
+
+sandbox::v1::ApplyFilesRequest ApplyBatch(const std::string& id,
+                                          const std::string& marker) {
+  sandbox::v1::ApplyFilesRequest request;
+  request.set_sandbox_id(id);
+  (*request.mutable_files())["page.tsx"] =
+      "export default function Page() { return <h1>" + marker + "</h1>; }\n";
+  return request;
+}
+
+TEST(SandboxServiceTest, ApplyFilesWaitsUntilTheNewGenerationServes) {
+  ServerTestEnv env;
+  std::string id = CreateVia(env, FrontendRequest());
+  env.core().AwaitSettled(id);
+
+  sandbox::v1::ApplyFilesRequest request = ApplyBatch(id, "second");
+  request.set_wait_until_applied(true);
+  sandbox::v1::ApplyFilesResponse applied;
+  grpc::Status status =
+      env.stub().ApplyFiles(Context().get(), request, &applied);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(applied.success());
+  EXPECT_EQ(applied.generation(), 2);
+  EXPECT_EQ(applied.sandbox().generation(), 2);
+  EXPECT_EQ(applied.sandbox().status(), sandbox::v1::SANDBOX_STATUS_READY);
+  EXPECT_THAT(applied.sandbox().preview_url(), HasSubstr(id));
+
+  // Without waiting: accepted, still building.
+  sandbox::v1::ApplyFilesResponse accepted;
+  status = env.stub().ApplyFiles(Context().get(), ApplyBatch(id, "third"),
+                                 &accepted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(accepted.success());
+  EXPECT_EQ(accepted.generation(), 3);
+  EXPECT_EQ(accepted.sandbox().status(), sandbox::v1::SANDBOX_STATUS_BUILDING);
+  EXPECT_EQ(env.core().AwaitSettled(id).status(),
+            sandbox::v1::SANDBOX_STATUS_READY);
+}
+
+TEST(SandboxServiceTest, ApplyFilesErrorsCarryTheRightCode) {
+  ServerTestEnv env;
+  // A sandbox of another owner than the anonymous caller.
+  auto bobs = env.core().manager().Create(CoreTestEnv::kBob, FrontendRequest());
+  ASSERT_TRUE(bobs.ok()) << bobs.status();
+  env.core().AwaitSettled(bobs->sandbox_id());
+  sandbox::v1::ApplyFilesResponse response;
+  grpc::Status status = env.stub().ApplyFiles(
+      Context().get(), ApplyBatch(bobs->sandbox_id(), "x"), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+
+  std::string id = CreateVia(env, FrontendRequest());
+  env.core().AwaitSettled(id);
+  sandbox::v1::ApplyFilesRequest empty;
+  empty.set_sandbox_id(id);
+  status = env.stub().ApplyFiles(Context().get(), empty, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("files"));
 }
 
 TEST(SandboxServiceTest, WatchReplaysFromTheMiddleThenFollowsLive) {

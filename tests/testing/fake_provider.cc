@@ -6,6 +6,35 @@
 
 namespace sandboxd::testing {
 
+FakeProvider::FakeProvider() {
+  // Like providers without a pool, so tests that do not script it build
+  // cold.
+  defaults_[Call::kClaimWarm] =
+      Step{.result = absl::NotFoundError("the fake has no warm pool")};
+}
+
+void FakeProvider::Record(CallRecord record) {
+  absl::MutexLock lock(&mu_);
+  records_.push_back(std::move(record));
+}
+
+std::vector<FakeProvider::CallRecord> FakeProvider::Calls(
+    const std::string& sandbox_id) const {
+  absl::MutexLock lock(&mu_);
+  std::vector<CallRecord> out;
+  for (const CallRecord& r : records_) {
+    if (r.sandbox_id == sandbox_id) out.push_back(r);
+  }
+  return out;
+}
+
+std::vector<FakeProvider::Call> FakeProvider::CallSequence(
+    const std::string& sandbox_id) const {
+  std::vector<Call> out;
+  for (const CallRecord& r : Calls(sandbox_id)) out.push_back(r.call);
+  return out;
+}
+
 void FakeProvider::PersistTo(const std::string& path) {
   absl::MutexLock lock(&mu_);
   state_path_ = path;
@@ -127,6 +156,9 @@ void FakeProvider::Emit(const Step& step, const OutputSink& sink) {
 
 absl::Status FakeProvider::Provision(const ProvisionSpec& spec,
                                      const CallContext& ctx) {
+  Record({.call = Call::kProvision,
+          .sandbox_id = spec.sandbox_id,
+          .dependency_fingerprint = spec.dependency_fingerprint});
   absl::StatusOr<Step> step = Enter(Call::kProvision, ctx);
   if (!step.ok()) return step.status();
   if (!step->result.ok()) return step->result;
@@ -139,6 +171,9 @@ absl::Status FakeProvider::Provision(const ProvisionSpec& spec,
 absl::Status FakeProvider::Upload(
     std::string_view sandbox_id,
     const std::map<std::string, std::string>& files, const CallContext& ctx) {
+  Record({.call = Call::kUpload,
+          .sandbox_id = std::string(sandbox_id),
+          .files = files});
   absl::StatusOr<Step> step = Enter(Call::kUpload, ctx);
   if (!step.ok()) return step.status();
   if (!step->result.ok()) return step->result;
@@ -153,6 +188,10 @@ absl::Status FakeProvider::InstallDependencies(std::string_view sandbox_id,
                                                const scaffold::BuildPlan& plan,
                                                const OutputSink& sink,
                                                const CallContext& ctx) {
+  Record({.call = Call::kInstall,
+          .sandbox_id = std::string(sandbox_id),
+          .generation_token = plan.generation_token,
+          .dependency_fingerprint = plan.dependency_fingerprint});
   absl::StatusOr<Step> step = Enter(Call::kInstall, ctx);
   if (!step.ok()) return step.status();
   Emit(*step, sink);
@@ -174,6 +213,10 @@ absl::Status FakeProvider::StartApp(std::string_view sandbox_id,
                                     const scaffold::BuildPlan& plan,
                                     const OutputSink& sink,
                                     const CallContext& ctx) {
+  Record({.call = Call::kStartApp,
+          .sandbox_id = std::string(sandbox_id),
+          .generation_token = plan.generation_token,
+          .dependency_fingerprint = plan.dependency_fingerprint});
   absl::StatusOr<Step> step = Enter(Call::kStartApp, ctx);
   if (!step.ok()) return step.status();
   Emit(*step, sink);
@@ -197,6 +240,7 @@ absl::StatusOr<PreviewEndpoint> FakeProvider::ResolvePreview(
 
 absl::Status FakeProvider::Stop(std::string_view sandbox_id,
                                 const CallContext& ctx) {
+  Record({.call = Call::kStop, .sandbox_id = std::string(sandbox_id)});
   absl::StatusOr<Step> step = Enter(Call::kStop, ctx);
   if (!step.ok()) return step.status();
   if (!step->result.ok()) return step->result;
@@ -210,6 +254,7 @@ absl::Status FakeProvider::Stop(std::string_view sandbox_id,
 
 absl::Status FakeProvider::Start(std::string_view sandbox_id,
                                  const CallContext& ctx) {
+  Record({.call = Call::kStart, .sandbox_id = std::string(sandbox_id)});
   absl::StatusOr<Step> step = Enter(Call::kStart, ctx);
   if (!step.ok()) return step.status();
   if (!step->result.ok()) return step->result;
@@ -222,6 +267,7 @@ absl::Status FakeProvider::Start(std::string_view sandbox_id,
 
 absl::Status FakeProvider::Destroy(std::string_view sandbox_id,
                                    const CallContext& ctx) {
+  Record({.call = Call::kDestroy, .sandbox_id = std::string(sandbox_id)});
   absl::StatusOr<Step> step = Enter(Call::kDestroy, ctx);
   if (!step.ok()) return step.status();
   if (!step->result.ok()) return step->result;
@@ -247,6 +293,25 @@ absl::StatusOr<std::vector<ProviderSandbox>> FakeProvider::List(
                         .detail = ""});
   }
   return out;
+}
+
+absl::Status FakeProvider::ClaimWarm(const ProvisionSpec& spec,
+                                     const scaffold::Project& project,
+                                     const CallContext& ctx) {
+  Record({.call = Call::kClaimWarm,
+          .sandbox_id = spec.sandbox_id,
+          .generation_token = project.plan.generation_token,
+          .dependency_fingerprint = spec.dependency_fingerprint,
+          .files = project.files});
+  absl::StatusOr<Step> step = Enter(Call::kClaimWarm, ctx);
+  if (!step.ok()) return step.status();
+  if (!step->result.ok()) return step->result;
+  absl::MutexLock lock(&mu_);
+  Box& box = boxes_[spec.sandbox_id];
+  box.running = true;
+  box.files = project.files;
+  SaveLocked();
+  return absl::OkStatus();
 }
 
 }  // namespace sandboxd::testing

@@ -29,8 +29,20 @@ class FakeProvider : public Provider {
     kStop,
     kStart,
     kDestroy,
-    kList
+    kList,
+    kClaimWarm  // NOT_FOUND ("the fake has no warm pool") unless scripted
   };
+  // One call as it arrived (before any gate), for tests that assert what
+  // the core asked of the provider.
+  struct CallRecord {
+    Call call;
+    std::string sandbox_id;
+    std::string generation_token;              // StartApp, Install, ClaimWarm
+    std::string dependency_fingerprint;        // Provision, Install, ClaimWarm
+    std::map<std::string, std::string> files;  // Upload, ClaimWarm
+  };
+
+  FakeProvider();
   struct Step {
     absl::Status result;  // returned (RunCommand: when not OK)
     int exit_code = 0;    // RunCommand's exit code when result is OK
@@ -49,6 +61,10 @@ class FakeProvider : public Provider {
   void AwaitHeld(Call call, int count);
 
   int CallCount(Call call) const;
+  // Every call for `sandbox_id`, in arrival order.
+  std::vector<CallRecord> Calls(const std::string& sandbox_id) const;
+  // The kinds of Calls(sandbox_id), in arrival order.
+  std::vector<Call> CallSequence(const std::string& sandbox_id) const;
   bool Exists(const std::string& sandbox_id) const;
   bool Running(const std::string& sandbox_id) const;
   // Adds a sandbox the store does not know (an orphan).
@@ -89,6 +105,11 @@ class FakeProvider : public Provider {
                        const CallContext& ctx) override;
   absl::StatusOr<std::vector<ProviderSandbox>> List(
       const CallContext& ctx) override;
+  // On success the sandbox exists with its app running and the project's
+  // files, like a claimed pool sandbox.
+  absl::Status ClaimWarm(const ProvisionSpec& spec,
+                         const scaffold::Project& project,
+                         const CallContext& ctx) override;
 
  private:
   struct Box {
@@ -100,6 +121,7 @@ class FakeProvider : public Provider {
   absl::StatusOr<Step> Enter(Call call, const CallContext& ctx);
   static void Emit(const Step& step, const OutputSink& sink);
   void SaveLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Record(CallRecord record);
 
   mutable absl::Mutex mu_;
   std::map<Call, Step> defaults_ ABSL_GUARDED_BY(mu_);
@@ -108,6 +130,7 @@ class FakeProvider : public Provider {
   std::map<Call, int> waiting_ ABSL_GUARDED_BY(mu_);
   std::map<Call, int> counts_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Box> boxes_ ABSL_GUARDED_BY(mu_);
+  std::vector<CallRecord> records_ ABSL_GUARDED_BY(mu_);
   std::string state_path_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -73,6 +73,20 @@ TEST_F(SecretStoreTest, ReturnsTheSameSecretLater) {
   EXPECT_FALSE(created);
 }
 
+TEST_F(SecretStoreTest, PreviewSecretIsPrivateStableAndApartFromJwtSecret) {
+  absl::StatusOr<std::string> preview = LoadOrCreatePreviewSecret(data_dir_);
+  ASSERT_THAT(preview, IsOk());
+  EXPECT_EQ(preview->size(), 32u);
+  EXPECT_EQ(PreviewSecretPath(data_dir_), data_dir_ + "/auth/preview.key");
+  EXPECT_EQ(Mode(PreviewSecretPath(data_dir_)), 0600u);
+  absl::StatusOr<std::string> again = LoadOrCreatePreviewSecret(data_dir_);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(*again, *preview);
+  absl::StatusOr<std::string> jwt = LoadOrCreateHs256Secret(data_dir_);
+  ASSERT_THAT(jwt, IsOk());
+  EXPECT_NE(*jwt, *preview);
+}
+
 TEST_F(SecretStoreTest, SecretsAreRandom) {
   absl::StatusOr<std::string> a = LoadOrCreateHs256Secret(root_ + "/a");
   absl::StatusOr<std::string> b = LoadOrCreateHs256Secret(root_ + "/b");

@@ -280,7 +280,7 @@ TEST_F(HttpServerTest, TakeoverGetsSocketHeaderAndRemainingBytes) {
 TEST_F(HttpServerTest, TakeoverServesWebSocketUpgrade) {
   router_->Handle(
       http::verb::get, "/ws", TakeoverHandler([](TakeoverContext context) {
-        auto socket = std::make_shared<websocket::stream<beast::tcp_stream>>(
+        auto socket = std::make_shared<websocket::stream<HttpStream>>(
             std::move(context.stream));
         auto request = std::make_shared<http::request<http::empty_body>>(
             context.parser->release());

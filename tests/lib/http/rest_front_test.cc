@@ -108,6 +108,39 @@ TEST(RestFrontTest, ServerRegistersTheRestRoutes) {
   EXPECT_EQ(unknown.body(), R"({"code":5,"message":"Not Found","details":[]})");
 }
 
+TEST(RestFrontTest, ApplyFilesPostsABatchAndWaitsForIt) {
+  ServerTestEnv env;
+  const int port = env.server().http_port();
+  HttpResponse created = RoundTrip(
+      port, Request(http::verb::post, "/api/sandbox/create", kCreateBody));
+  ASSERT_EQ(created.result_int(), 200u) << created.body();
+  std::string id = SandboxIdOf(created.body());
+  ASSERT_FALSE(id.empty()) << created.body();
+  env.core().AwaitSettled(id);
+
+  HttpResponse applied = RoundTrip(
+      port,
+      Request(http::verb::post, "/api/sandbox/" + id + "/files",
+              R"({"files":{"page.tsx":"export default function P(){return 2}"},
+                  "waitUntilApplied":true})"));
+  ASSERT_EQ(applied.result_int(), 200u) << applied.body();
+  EXPECT_EQ(applied[http::field::content_type], "application/json");
+  rapidjson::Document doc;
+  doc.Parse(applied.body().c_str());
+  ASSERT_FALSE(doc.HasParseError()) << applied.body();
+  ASSERT_TRUE(doc.HasMember("generation")) << applied.body();
+  // int64 is a JSON string in the grpc-gateway shape.
+  ASSERT_TRUE(doc["generation"].IsString()) << applied.body();
+  EXPECT_STREQ(doc["generation"].GetString(), "2");
+  EXPECT_THAT(applied.body(), HasSubstr("\"status\":\"SANDBOX_STATUS_READY\""));
+
+  HttpResponse invalid =
+      RoundTrip(port, Request(http::verb::post, "/api/sandbox/" + id + "/files",
+                              R"({"deletedPaths":["nope.tsx"]})"));
+  EXPECT_EQ(invalid.result_int(), 400u) << invalid.body();
+  EXPECT_THAT(invalid.body(), HasSubstr("deleted_paths[0]"));
+}
+
 TEST(RestFrontTest, ServesTheOpenApiDocumentWhenGenerated) {
   ServerTestEnv env;
   HttpResponse response = RoundTrip(
@@ -244,6 +277,23 @@ TEST(RestFrontTest, StreamWaitsForRoomWhenTheQueueIsFull) {
                                                  i + 1, "\"")));
   }
   EXPECT_THAT(lines.back(), HasSubstr("\"finished\""));
+}
+
+TEST(RestFrontTest, QuotaRefusalIs429WithRetryAfter) {
+  ManagerOptions options;
+  options.quotas.max_sandboxes = 1;
+  ServerTestEnv env(options);
+  const int port = env.server().http_port();
+  HttpResponse created = RoundTrip(
+      port, Request(http::verb::post, "/api/sandbox/create", kCreateBody));
+  ASSERT_EQ(created.result_int(), 200u) << created.body();
+  EXPECT_EQ(created.count(http::field::retry_after), 0u);
+  HttpResponse refused = RoundTrip(
+      port, Request(http::verb::post, "/api/sandbox/create", kCreateBody));
+  EXPECT_EQ(refused.result_int(), 429u);
+  EXPECT_EQ(refused[http::field::retry_after], "60");
+  EXPECT_THAT(refused.body(), HasSubstr("\"code\":8"));
+  EXPECT_THAT(refused.body(), HasSubstr("quota max_sandboxes_per_owner"));
 }
 
 TEST(RestFrontTest, ErrorBeforeTheFirstMessageIsAUnaryError) {

@@ -27,7 +27,7 @@ RestRouteTable SandboxTable() {
 
 TEST(RestRoutesTest, ReadsEveryAnnotatedMethod) {
   RestRouteTable table = SandboxTable();
-  ASSERT_EQ(table.bindings().size(), 5u);
+  ASSERT_EQ(table.bindings().size(), 6u);
   const RestBinding& create = table.bindings()[0];
   EXPECT_EQ(create.http_method, "POST");
   EXPECT_EQ(create.body, "*");
@@ -45,6 +45,11 @@ TEST(RestRoutesTest, FindsByMethodAndPath) {
   auto watch = table.Find("GET", "/api/sandbox/x/build/events");
   ASSERT_NE(watch.binding, nullptr);
   EXPECT_TRUE(watch.binding->method->server_streaming());
+
+  auto apply = table.Find("POST", "/api/sandbox/sbx-1/files");
+  ASSERT_NE(apply.binding, nullptr);
+  EXPECT_EQ(apply.binding->method->name(), "ApplyFiles");
+  EXPECT_EQ(apply.binding->body, "*");
 
   auto wrong = table.Find("PUT", "/api/sandbox/x");
   EXPECT_EQ(wrong.binding, nullptr);
@@ -110,6 +115,26 @@ TEST(RestJsonTest, ParsesBothNamesAndIgnoresUnknownFields) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(MergeRestJson(R"({"waitUntilReady":"x"})", request).code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Found by rest_json_fuzzer: protobuf's JSON parser takes invalid UTF-8
+// into a string field and then fails with a message naming neither.
+TEST(RestJsonTest, InvalidUtf8IsInvalidArgumentWithItsOffset) {
+  sandbox::v1::CreateSandboxRequest request;
+  absl::Status status =
+      MergeRestJson("{\"generatedCode\":{\"a.tsx\":\"x\xff\"}}", request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), "body: invalid UTF-8 at byte 28");
+  // Overlong encodings, surrogates and truncated sequences too.
+  for (const char* bad : {"\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "\"\xe2\x82\""}) {
+    EXPECT_EQ(MergeRestJsonIntoField(bad, "project_name", request).code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+  ASSERT_TRUE(MergeRestJson(
+                  "{\"projectName\":\"caf\xc3\xa9 \xf0\x9f\x9a\x80\"}", request)
+                  .ok());
+  EXPECT_EQ(request.project_name(), "caf\xc3\xa9 \xf0\x9f\x9a\x80");
 }
 
 TEST(RestJsonTest, FieldBody) {
