@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 V3_CSS = "@tailwind base;\n@tailwind components;\n@tailwind utilities;\n"
@@ -132,8 +133,14 @@ class Sandboxd:
             if cookie is None:
                 url = self.get(sandbox_id)["sandbox"].get("previewUrl", "")
                 if "sandboxd_preview_token=" in url:
+                    # *.localhost does not resolve here: connect to
+                    # sandboxd and name the preview host in the header.
+                    parts = urllib.parse.urlsplit(url)
+                    signin = urllib.request.Request(
+                        f"http://127.0.0.1:{self.http}{parts.path}?"
+                        f"{parts.query}", headers={"Host": parts.netloc})
                     try:
-                        urllib.request.build_opener(NoRedirect).open(url)
+                        urllib.request.build_opener(NoRedirect).open(signin)
                     except urllib.error.HTTPError as e:
                         if e.code == 303:
                             cookie = e.headers["Set-Cookie"].split(";")[0]
