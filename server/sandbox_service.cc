@@ -156,6 +156,19 @@ class SettleReactor final : public grpc::ServerUnaryReactor,
   uint64_t wait_handle_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+// Runs `call` on a SettleReactor that owns itself; with `wait`, the wait
+// is capped at `max_wait` (--max_rpc_deadline).
+grpc::ServerUnaryReactor* StartSettleReactor(
+    grpc::CallbackServerContext* context, SandboxManager* manager,
+    ThreadPool* pool, Caller caller, SettleReactor::FillResponse fill,
+    SettleReactor::Call call, bool wait, absl::Duration max_wait) {
+  auto reactor = std::make_shared<SettleReactor>(
+      context, manager, pool, std::move(caller), std::move(fill));
+  reactor->Start(reactor, std::move(call), wait);
+  if (wait) reactor->CapWait(max_wait);
+  return reactor.get();
+}
+
 }  // namespace
 
 CallerResolver AnonymousCallers() {
@@ -183,19 +196,15 @@ grpc::ServerUnaryReactor* SandboxService::Create(
     return reactor;
   }
   const PreviewLinks* links = preview_links_.get();
-  auto reactor = std::make_shared<SettleReactor>(
+  return StartSettleReactor(
       context, manager_, &blocking_, *caller,
       [links, response](const Sandbox& sandbox) {
         Fill(sandbox, links, response);
-      });
-  reactor->Start(
-      reactor,
+      },
       [this, caller = *caller, request] {
         return manager_->Create(caller, *request);
       },
-      request->wait_until_ready());
-  if (request->wait_until_ready()) reactor->CapWait(max_rpc_deadline_);
-  return reactor.get();
+      request->wait_until_ready(), max_rpc_deadline_);
 }
 
 grpc::ServerUnaryReactor* SandboxService::ApplyFiles(
@@ -209,7 +218,7 @@ grpc::ServerUnaryReactor* SandboxService::ApplyFiles(
     return reactor;
   }
   const PreviewLinks* links = preview_links_.get();
-  auto reactor = std::make_shared<SettleReactor>(
+  return StartSettleReactor(
       context, manager_, &blocking_, *caller,
       [links, response](Sandbox sandbox) {
         if (links != nullptr) sandbox.set_preview_url(links->OwnerUrl(sandbox));
@@ -217,15 +226,11 @@ grpc::ServerUnaryReactor* SandboxService::ApplyFiles(
                               sandbox::v1::SANDBOX_STATUS_FAILED);
         response->set_generation(sandbox.generation());
         *response->mutable_sandbox() = std::move(sandbox);
-      });
-  reactor->Start(
-      reactor,
+      },
       [this, caller = *caller, request] {
         return manager_->ApplyFiles(caller, *request);
       },
-      request->wait_until_applied());
-  if (request->wait_until_applied()) reactor->CapWait(max_rpc_deadline_);
-  return reactor.get();
+      request->wait_until_applied(), max_rpc_deadline_);
 }
 
 grpc::ServerUnaryReactor* SandboxService::Get(

@@ -39,6 +39,27 @@ scaffold::Request ToScaffoldRequest(
   return out;
 }
 
+namespace {
+
+// What the provider is asked to create for `record` running `project`.
+ProvisionSpec ProvisionSpecFor(const Sandbox& record,
+                               const scaffold::Project& project) {
+  ProvisionSpec provision;
+  provision.sandbox_id = record.sandbox_id();
+  provision.owner = record.owner();
+  provision.project_name = record.project_name();
+  provision.labels.insert(record.labels().begin(), record.labels().end());
+  provision.environment = project.plan.environment;
+  provision.mode = record.mode() == sandbox::v1::MODE_PRODUCTION
+                       ? scaffold::Mode::kProduction
+                       : scaffold::Mode::kDev;
+  provision.idle_timeout = FromDuration(record.idle_timeout());
+  provision.dependency_fingerprint = project.plan.dependency_fingerprint;
+  return provision;
+}
+
+}  // namespace
+
 // The state of one build or restart: its current phase, the recent output
 // (for error messages) and the diagnostics parsers. Output arrives on
 // provider threads, hence the mutex.
@@ -381,17 +402,7 @@ void BuildRunner::Run::Build() {
   Leave();
 
   if (!Enter(sandbox::v1::BUILD_PHASE_PROVISIONING)) return;
-  ProvisionSpec provision;
-  provision.sandbox_id = id_;
-  provision.owner = record.owner();
-  provision.project_name = record.project_name();
-  provision.labels.insert(record.labels().begin(), record.labels().end());
-  provision.environment = project->plan.environment;
-  provision.mode = record.mode() == sandbox::v1::MODE_PRODUCTION
-                       ? scaffold::Mode::kProduction
-                       : scaffold::Mode::kDev;
-  provision.idle_timeout = FromDuration(record.idle_timeout());
-  provision.dependency_fingerprint = project->plan.dependency_fingerprint;
+  const ProvisionSpec provision = ProvisionSpecFor(record, *project);
   absl::Status claimed = absl::NotFoundError("PRODUCTION mode");
   if (provision.mode == scaffold::Mode::kDev) {
     claimed = r_->provider_->ClaimWarm(provision, *project,
@@ -439,17 +450,7 @@ void BuildRunner::Run::Apply(bool hot) {
       return;
     }
     (void)r_->provider_->Stop(id_, Deadline(r_->deadlines_.stop));
-    ProvisionSpec provision;
-    provision.sandbox_id = id_;
-    provision.owner = record.owner();
-    provision.project_name = record.project_name();
-    provision.labels.insert(record.labels().begin(), record.labels().end());
-    provision.environment = project->plan.environment;
-    provision.mode = record.mode() == sandbox::v1::MODE_PRODUCTION
-                         ? scaffold::Mode::kProduction
-                         : scaffold::Mode::kDev;
-    provision.idle_timeout = FromDuration(record.idle_timeout());
-    provision.dependency_fingerprint = project->plan.dependency_fingerprint;
+    const ProvisionSpec provision = ProvisionSpecFor(record, *project);
     if (absl::Status s = r_->provider_->Provision(
             provision, Deadline(r_->deadlines_.provision));
         !s.ok()) {

@@ -100,31 +100,20 @@ absl::StatusOr<Sandbox> SandboxManager::ApplyFiles(
       current.mode() != sandbox::v1::MODE_PRODUCTION && before.ok() &&
       before->plan.dependency_fingerprint == after->plan.dependency_fingerprint;
 
-  auto active = std::make_shared<Active>();
   // The run that made the sandbox READY or FAILED may still be returning
   // (its record is written before it lets go): wait for it once, as
   // QueueBuild does, unless a new run has begun meanwhile.
-  for (int attempt = 0;; ++attempt) {
-    std::shared_ptr<Active> previous;
-    {
-      absl::MutexLock lock(&mu_);
-      if (shutting_down_) {
-        return absl::UnavailableError("sandboxd is shutting down");
-      }
-      auto it = active_.find(id);
-      if (it == active_.end()) {
-        active_[id] = active;
-        break;
-      }
-      previous = it->second;
-    }
-    absl::StatusOr<Sandbox> now = store_->GetSandbox(id);
-    if (attempt > 0 || !now.ok() || now->status() != current.status() ||
-        !previous->done.WaitForNotificationWithTimeout(absl::Seconds(10))) {
-      return absl::AbortedError(absl::StrCat(
-          "sandbox ", id, " is busy (a build, restart or apply is running)"));
-    }
-  }
+  ASSIGN_OR_RETURN(
+      std::shared_ptr<Active> active,
+      TakeRun(
+          id,
+          [&] {
+            absl::StatusOr<Sandbox> now = store_->GetSandbox(id);
+            return now.ok() && now->status() == current.status();
+          },
+          absl::AbortedError(absl::StrCat(
+              "sandbox ", id,
+              " is busy (a build, restart or apply is running)"))));
   auto release = [&] {
     absl::MutexLock lock(&mu_);
     active_.erase(id);

@@ -277,12 +277,10 @@ absl::StatusOr<Sandbox> SandboxManager::Admit(
   return sandbox;
 }
 
-absl::Status SandboxManager::QueueBuild(const Sandbox& sandbox, bool restart) {
-  const std::string& sandbox_id = sandbox.sandbox_id();
+absl::StatusOr<std::shared_ptr<SandboxManager::Active>> SandboxManager::TakeRun(
+    const std::string& sandbox_id, const std::function<bool()>& may_wait,
+    const absl::Status& busy) {
   auto active = std::make_shared<Active>();
-  // A wake-up can arrive while the previous run of the same sandbox is
-  // returning (its record already says READY or STOPPED): wait for that run
-  // to let go instead of dropping the new one.
   for (int attempt = 0;; ++attempt) {
     std::shared_ptr<Active> previous;
     {
@@ -293,16 +291,27 @@ absl::Status SandboxManager::QueueBuild(const Sandbox& sandbox, bool restart) {
       auto it = active_.find(sandbox_id);
       if (it == active_.end()) {
         active_[sandbox_id] = active;
-        break;
+        return active;
       }
       previous = it->second;
     }
-    if (attempt > 0 ||
+    if (attempt > 0 || !may_wait() ||
         !previous->done.WaitForNotificationWithTimeout(absl::Seconds(10))) {
-      return absl::UnavailableError(
-          absl::StrCat("sandbox ", sandbox_id, " is still busy"));
+      return busy;
     }
   }
+}
+
+absl::Status SandboxManager::QueueBuild(const Sandbox& sandbox, bool restart) {
+  const std::string& sandbox_id = sandbox.sandbox_id();
+  // A wake-up can arrive while the previous run of the same sandbox is
+  // returning (its record already says READY or STOPPED): wait for that run
+  // to let go instead of dropping the new one.
+  ASSIGN_OR_RETURN(std::shared_ptr<Active> active,
+                   TakeRun(
+                       sandbox_id, [] { return true; },
+                       absl::UnavailableError(absl::StrCat(
+                           "sandbox ", sandbox_id, " is still busy"))));
   events_.SetActive(sandbox_id, true);
   int position = queue_.NextPosition(sandbox.owner());
   BuildEvent event;

@@ -6,6 +6,7 @@
 #ifndef SANDBOXD_LIB_CORE_SANDBOX_MANAGER_H_
 #define SANDBOXD_LIB_CORE_SANDBOX_MANAGER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -142,6 +143,13 @@ class SandboxManager {
   absl::StatusOr<OwnerUsage> UsageOf(const std::string& owner);
   // Queues in the owner's lane of the fair build queue.
   absl::Status QueueBuild(const sandbox::v1::Sandbox& sandbox, bool restart);
+  // Registers a new run of `sandbox_id` in active_. If a run is still
+  // registered (the one that just settled the record may be returning),
+  // waits for it once, up to 10 s, when `may_wait()` says so; otherwise, or
+  // if it does not let go, returns `busy`. UNAVAILABLE while shutting down.
+  absl::StatusOr<std::shared_ptr<Active>> TakeRun(
+      const std::string& sandbox_id, const std::function<bool()>& may_wait,
+      const absl::Status& busy);
   void RunQueued(const std::string& sandbox_id, bool restart);
   void Wake(const sandbox::v1::Sandbox& sandbox);
   // Stops the build, releases the provider's resources and marks DELETED.

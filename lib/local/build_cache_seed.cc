@@ -8,14 +8,11 @@
 // published with one rename (CopyTree), so a reader never sees half a seed.
 #include "lib/local/build_cache_seed.h"
 
-#include <sys/random.h>
 #include <sys/stat.h>
 
-#include <deque>
 #include <iostream>
 #include <string>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "lib/common/status_macros.h"
@@ -27,16 +24,6 @@ namespace sandboxd::local {
 namespace {
 
 constexpr char kSeedPrefix[] = "pool-seed-";
-
-std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  size_t done = 0;
-  while (done < bytes) {
-    ssize_t n = ::getrandom(raw.data() + done, bytes - done, 0);
-    if (n > 0) done += static_cast<size_t>(n);
-  }
-  return absl::BytesToHexString(raw);
-}
 
 void SeedLog(const std::string& text) {
   std::cerr << "sandboxd build-cache-seed " + text + "\n";
@@ -111,46 +98,32 @@ void LocalProvider::SeedBuildCaches() {
 }
 
 absl::Status LocalProvider::BuildCacheSeed(const scaffold::Project& project) {
-  const std::string id = absl::StrCat(kSeedPrefix, RandomHex(8));
+  const std::string id = BackgroundId(kSeedPrefix);
   const CallContext ctx(absl::Now() + options_.warm_pool.fill_timeout,
                         pool_cancel_);
-  ProvisionSpec spec;
-  spec.sandbox_id = id;
-  spec.owner = "sandboxd-build-cache-seed";
-  spec.mode = scaffold::Mode::kProduction;
-  spec.environment = project.plan.environment;
-  spec.dependency_fingerprint = project.plan.dependency_fingerprint;
-  std::deque<std::string> tail;
-  OutputSink sink = [&tail](OutputStream, std::string_view line) {
-    tail.emplace_back(line);
-    if (tail.size() > 10) tail.pop_front();
-  };
-  absl::Status status = [&]() -> absl::Status {
-    RETURN_IF_ERROR(Provision(spec, ctx));
-    ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sandbox, Find(id));
-    CgroupLimits limits = LimitsFor(scaffold::Mode::kProduction);
-    limits.cpu_weight = options_.warm_pool.fill_cpu_weight;
-    RETURN_IF_ERROR(sandbox->cgroup->Create(limits));
-    RETURN_IF_ERROR(Upload(id, project.files, ctx));
-    RETURN_IF_ERROR(InstallDependencies(id, project.plan, sink, ctx));
-    ASSIGN_OR_RETURN(int code, RunCommand(id, project.plan.build_command,
-                                          project.plan.environment, sink, ctx));
-    if (code != 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "`", project.plan.build_command, "` exited with code ", code));
-    }
-    // Root-owned and read-only to everyone else; published by one rename.
-    absl::Status copied =
-        CopyTree(ProjectDir(id) + "/.next/cache",
-                 store_.EntryDir(project.plan.dependency_fingerprint),
-                 kBuildCacheSeedDir, 0, 0);
-    return absl::IsAlreadyExists(copied) ? absl::OkStatus() : copied;
-  }();
-  Destroy(id, CallContext(absl::Now() + absl::Minutes(1))).IgnoreError();
-  if (status.ok()) return status;
-  std::string last;
-  for (const std::string& line : tail) absl::StrAppend(&last, "\n", line);
-  return Annotate(status, last);
+  absl::Status status = RunBackgroundSandbox(
+      id, "sandboxd-build-cache-seed", project, ctx,
+      [&](const OutputSink& sink) -> absl::Status {
+        ASSIGN_OR_RETURN(int code,
+                         RunCommand(id, project.plan.build_command,
+                                    project.plan.environment, sink, ctx));
+        if (code != 0) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "`", project.plan.build_command, "` exited with code ", code));
+        }
+        // Root-owned and read-only to everyone else; published by one
+        // rename.
+        absl::Status copied =
+            CopyTree(ProjectDir(id) + "/.next/cache",
+                     store_.EntryDir(project.plan.dependency_fingerprint),
+                     kBuildCacheSeedDir, 0, 0);
+        return absl::IsAlreadyExists(copied) ? absl::OkStatus() : copied;
+      });
+  // A failed run destroyed the sandbox already; a successful one is done.
+  if (status.ok()) {
+    Destroy(id, CallContext(absl::Now() + absl::Minutes(1))).IgnoreError();
+  }
+  return status;
 }
 
 void LocalProvider::SeedProjectBuildCache(std::string_view sandbox_id,

@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -189,6 +190,16 @@ class LocalProvider final : public Provider {
                              const OutputSink& sink);
   class UserCommand;
   absl::Status FillSlot(scaffold::TailwindMajor tailwind);
+  // A fresh id for a provider-owned sandbox: `prefix` + 16 hex digits.
+  static std::string BackgroundId(std::string_view prefix);
+  // The pool's fills and the seed builds: provisions `id` (owned by
+  // `owner`) for `project` at the fill CPU weight, uploads the project,
+  // installs its dependencies, then runs `finish` on it. On error the
+  // sandbox is destroyed and the error carries its last output lines.
+  absl::Status RunBackgroundSandbox(
+      const std::string& id, const std::string& owner,
+      const scaffold::Project& project, const CallContext& ctx,
+      const std::function<absl::Status(const OutputSink&)>& finish);
   void RemoveLeftoverSlots();
   std::string ExitReason(Sandbox& sandbox, const std::string& kill_reason,
                          int code);

@@ -37,16 +37,6 @@ constexpr absl::Duration kRetryMin = absl::Seconds(30);
 constexpr absl::Duration kRetryMax = absl::Minutes(10);
 constexpr absl::Duration kPrefetchTimeout = absl::Seconds(60);
 
-std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  size_t done = 0;
-  while (done < bytes) {
-    ssize_t n = ::getrandom(raw.data() + done, bytes - done, 0);
-    if (n > 0) done += static_cast<size_t>(n);
-  }
-  return absl::BytesToHexString(raw);
-}
-
 bool IsWarmId(std::string_view id) { return id.starts_with(kWarmPrefix); }
 
 // One line per pool event on stderr (the service's log).
@@ -170,16 +160,25 @@ void LocalProvider::FillLoop() {
   }
 }
 
-absl::Status LocalProvider::FillSlot(scaffold::TailwindMajor tailwind) {
-  const std::string id = absl::StrCat(kWarmPrefix, RandomHex(8));
-  ASSIGN_OR_RETURN(scaffold::Project project,
-                   WarmTemplate(tailwind, absl::StrCat(id, ".warm")));
-  const CallContext ctx(absl::Now() + options_.warm_pool.fill_timeout,
-                        pool_cancel_);
+std::string LocalProvider::BackgroundId(std::string_view prefix) {
+  std::string raw(8, '\0');
+  size_t done = 0;
+  while (done < raw.size()) {
+    ssize_t n = ::getrandom(raw.data() + done, raw.size() - done, 0);
+    if (n > 0) done += static_cast<size_t>(n);
+  }
+  return absl::StrCat(std::string(prefix), absl::BytesToHexString(raw));
+}
+
+absl::Status LocalProvider::RunBackgroundSandbox(
+    const std::string& id, const std::string& owner,
+    const scaffold::Project& project, const CallContext& ctx,
+    const std::function<absl::Status(const OutputSink&)>& finish) {
   ProvisionSpec spec;
   spec.sandbox_id = id;
-  spec.owner = "sandboxd-warm-pool";
-  spec.mode = scaffold::Mode::kDev;
+  spec.owner = owner;
+  spec.mode = project.plan.build_command.empty() ? scaffold::Mode::kDev
+                                                 : scaffold::Mode::kProduction;
   spec.environment = project.plan.environment;
   spec.dependency_fingerprint = project.plan.dependency_fingerprint;
   std::deque<std::string> tail;
@@ -190,19 +189,30 @@ absl::Status LocalProvider::FillSlot(scaffold::TailwindMajor tailwind) {
   absl::Status status = [&]() -> absl::Status {
     RETURN_IF_ERROR(Provision(spec, ctx));
     ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sandbox, Find(id));
-    CgroupLimits limits = LimitsFor(scaffold::Mode::kDev);
+    CgroupLimits limits = LimitsFor(spec.mode);
     limits.cpu_weight = options_.warm_pool.fill_cpu_weight;
     RETURN_IF_ERROR(sandbox->cgroup->Create(limits));
     RETURN_IF_ERROR(Upload(id, project.files, ctx));
     RETURN_IF_ERROR(InstallDependencies(id, project.plan, sink, ctx));
-    return StartApp(id, project.plan, sink, ctx);
+    return finish(sink);
   }();
-  if (!status.ok()) {
-    Destroy(id, CallContext(absl::Now() + absl::Minutes(1))).IgnoreError();
-    std::string last;
-    for (const std::string& line : tail) absl::StrAppend(&last, "\n", line);
-    return Annotate(status, last);
-  }
+  if (status.ok()) return status;
+  Destroy(id, CallContext(absl::Now() + absl::Minutes(1))).IgnoreError();
+  std::string last;
+  for (const std::string& line : tail) absl::StrAppend(&last, "\n", line);
+  return Annotate(status, last);
+}
+
+absl::Status LocalProvider::FillSlot(scaffold::TailwindMajor tailwind) {
+  const std::string id = BackgroundId(kWarmPrefix);
+  ASSIGN_OR_RETURN(scaffold::Project project,
+                   WarmTemplate(tailwind, absl::StrCat(id, ".warm")));
+  const CallContext ctx(absl::Now() + options_.warm_pool.fill_timeout,
+                        pool_cancel_);
+  RETURN_IF_ERROR(RunBackgroundSandbox(
+      id, "sandboxd-warm-pool", project, ctx, [&](const OutputSink& sink) {
+        return StartApp(id, project.plan, sink, ctx);
+      }));
   absl::MutexLock lock(&pool_mu_);
   warm_.push_back(WarmSlot{id, std::move(project), absl::Now()});
   return absl::OkStatus();
