@@ -23,6 +23,9 @@ ABSL_FLAG(bool, preview_secure_cookie, true,
           "iframes; needs https or *.localhost). false: SameSite=Lax, for "
           "plain-http preview domains (no cross-site iframes)");
 ABSL_FLAG(int, build_workers, 2, "Builds that run at once");
+ABSL_FLAG(int, warm_workers, 4,
+          "Creates that take a pre-started sandbox from the warm pool at "
+          "once, apart from --build_workers");
 ABSL_FLAG(int, max_queued_builds, 1000, "Builds that may wait in the queue");
 ABSL_FLAG(int, max_sandboxes_per_owner, sandboxd::QuotaLimits{}.max_sandboxes,
           "Sandboxes an owner may keep (every status but DELETED); 0: no "
@@ -100,6 +103,7 @@ ServiceConfig ServiceConfigFromFlags() {
   config.preview_cookie_ttl = absl::GetFlag(FLAGS_preview_cookie_ttl);
   config.preview_secure_cookie = absl::GetFlag(FLAGS_preview_secure_cookie);
   config.build_workers = absl::GetFlag(FLAGS_build_workers);
+  config.warm_workers = absl::GetFlag(FLAGS_warm_workers);
   config.max_queued_builds = absl::GetFlag(FLAGS_max_queued_builds);
   config.quotas.max_sandboxes = absl::GetFlag(FLAGS_max_sandboxes_per_owner);
   config.quotas.max_creates_per_minute =

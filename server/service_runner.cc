@@ -74,9 +74,16 @@ int RunService(const ServiceConfig& config, const ProviderFactory& providers) {
               << std::endl;
   }
 
+  if (config.build_workers < 1 || config.build_workers > 64) {
+    return Fail("--build_workers must be between 1 and 64");
+  }
+  if (config.warm_workers < 1 || config.warm_workers > 64) {
+    return Fail("--warm_workers must be between 1 and 64");
+  }
   MetricsRegistry metrics;
   ManagerOptions manager_options;
   manager_options.build_workers = config.build_workers;
+  manager_options.warm_workers = config.warm_workers;
   manager_options.max_queued_builds = config.max_queued_builds;
   manager_options.quotas = config.quotas;
   manager_options.reconcile_interval = config.reconcile_interval;

@@ -29,6 +29,7 @@ struct ServiceConfig {
   absl::Duration preview_cookie_ttl = absl::Hours(24);
   bool preview_secure_cookie = true;
   int build_workers = 2;
+  int warm_workers = 4;
   int max_queued_builds = 1000;
   QuotaLimits quotas;  // per owner
   size_t max_upload_bytes = 100 * 1024 * 1024;

@@ -39,9 +39,6 @@ scaffold::Request ToScaffoldRequest(
   return out;
 }
 
-namespace {
-
-// What the provider is asked to create for `record` running `project`.
 ProvisionSpec ProvisionSpecFor(const Sandbox& record,
                                const scaffold::Project& project) {
   ProvisionSpec provision;
@@ -58,8 +55,6 @@ ProvisionSpec ProvisionSpecFor(const Sandbox& record,
   return provision;
 }
 
-}  // namespace
-
 // The state of one build or restart: its current phase, the recent output
 // (for error messages) and the diagnostics parsers. Output arrives on
 // provider threads, hence the mutex.
@@ -68,7 +63,9 @@ class BuildRunner::Run {
   Run(BuildRunner* runner, std::string sandbox_id, const BuildControl& control)
       : r_(runner), id_(std::move(sandbox_id)), control_(control) {}
 
-  void Build();
+  // `warm_only`: see BuildRunner::BuildWarm; true if it gave up for lack
+  // of a pooled sandbox.
+  bool Build(bool warm_only = false);
   void Restart();
   void Apply(bool hot);
 
@@ -93,9 +90,11 @@ class BuildRunner::Run {
   }
   // Runs the app and resolves its URL: shared by Build and Restart.
   bool StartApp(const scaffold::BuildPlan& plan);
-  // UPLOADING, INSTALLING and (PRODUCTION) BUILDING: shared by Build and
+  // UPLOADING, INSTALLING (unless `install` is false: a hot apply keeps
+  // the dependencies) and (PRODUCTION) BUILDING: shared by Build and
   // Apply. False when the build ended (FAILED or stopped).
-  bool UploadInstallBuild(const scaffold::Project& project);
+  bool UploadInstallBuild(const scaffold::Project& project,
+                          bool install = true);
   // Loads the spec and record and assembles the project for the record's
   // generation; FAILED on error.
   std::optional<scaffold::Project> Assemble(Sandbox* record);
@@ -131,6 +130,13 @@ BuildRunner::BuildRunner(SandboxRecords* records, EventLog* events,
 void BuildRunner::Build(const std::string& sandbox_id,
                         const BuildControl& control) {
   Run(this, sandbox_id, control).Build();
+}
+
+BuildRunner::WarmOutcome BuildRunner::BuildWarm(const std::string& sandbox_id,
+                                                const BuildControl& control) {
+  return Run(this, sandbox_id, control).Build(/*warm_only=*/true)
+             ? WarmOutcome::kNeedsColdBuild
+             : WarmOutcome::kDone;
 }
 
 void BuildRunner::Restart(const std::string& sandbox_id,
@@ -345,7 +351,8 @@ std::optional<scaffold::Project> BuildRunner::Run::Assemble(Sandbox* record) {
   return *std::move(project);
 }
 
-bool BuildRunner::Run::UploadInstallBuild(const scaffold::Project& project) {
+bool BuildRunner::Run::UploadInstallBuild(const scaffold::Project& project,
+                                          bool install) {
   if (!Enter(sandbox::v1::BUILD_PHASE_UPLOADING)) return false;
   if (absl::Status s = r_->provider_->Upload(id_, project.files,
                                              Deadline(r_->deadlines_.upload));
@@ -355,18 +362,20 @@ bool BuildRunner::Run::UploadInstallBuild(const scaffold::Project& project) {
   }
   Leave();
 
-  if (!Enter(sandbox::v1::BUILD_PHASE_INSTALLING)) return false;
-  if (absl::Status s = r_->provider_->InstallDependencies(
-          id_, project.plan, Sink(), Deadline(r_->deadlines_.install));
-      !s.ok()) {
-    std::string tail = TailText();
-    Fail("INSTALL_FAILED",
-         absl::Status(s.code(),
-                      absl::StrCat("installing dependencies: ", s.message(),
-                                   tail.empty() ? "" : "\n", tail)));
-    return false;
+  if (install) {
+    if (!Enter(sandbox::v1::BUILD_PHASE_INSTALLING)) return false;
+    if (absl::Status s = r_->provider_->InstallDependencies(
+            id_, project.plan, Sink(), Deadline(r_->deadlines_.install));
+        !s.ok()) {
+      std::string tail = TailText();
+      Fail("INSTALL_FAILED",
+           absl::Status(s.code(),
+                        absl::StrCat("installing dependencies: ", s.message(),
+                                     tail.empty() ? "" : "\n", tail)));
+      return false;
+    }
+    Leave();
   }
-  Leave();
 
   if (!project.plan.build_command.empty()) {
     if (!Enter(sandbox::v1::BUILD_PHASE_BUILDING)) return false;
@@ -389,24 +398,29 @@ bool BuildRunner::Run::UploadInstallBuild(const scaffold::Project& project) {
   return true;
 }
 
-void BuildRunner::Run::Build() {
+bool BuildRunner::Run::Build(bool warm_only) {
   absl::StatusOr<Sandbox> stored = r_->records_->store()->GetSandbox(id_);
   if (stored.ok()) phase_ = stored->phase();
-  if (!Enter(sandbox::v1::BUILD_PHASE_ASSEMBLING)) return;
+  if (!Enter(sandbox::v1::BUILD_PHASE_ASSEMBLING)) return false;
   Sandbox record;
   std::optional<scaffold::Project> project = Assemble(&record);
-  if (!project.has_value()) return;
+  if (!project.has_value()) return false;
   System(absl::StrCat("assembled ", project->files.size(),
                       " files; dependency set ",
                       project->plan.dependency_fingerprint.substr(0, 12)));
   Leave();
 
-  if (!Enter(sandbox::v1::BUILD_PHASE_PROVISIONING)) return;
+  if (!Enter(sandbox::v1::BUILD_PHASE_PROVISIONING)) return false;
   const ProvisionSpec provision = ProvisionSpecFor(record, *project);
   absl::Status claimed = absl::NotFoundError("PRODUCTION mode");
   if (provision.mode == scaffold::Mode::kDev) {
     claimed = r_->provider_->ClaimWarm(provision, *project,
                                        Deadline(r_->deadlines_.provision));
+  }
+  if (!claimed.ok() && warm_only) {
+    System(absl::StrCat("cold start: ", claimed.message(),
+                        "; waiting for a build slot"));
+    return true;
   }
   if (claimed.ok()) {
     System("took a pre-started sandbox from the warm pool");
@@ -422,13 +436,14 @@ void BuildRunner::Run::Build() {
             provision, Deadline(r_->deadlines_.provision));
         !s.ok()) {
       Fail("PROVISION_FAILED", Annotate(s, "provisioning"));
-      return;
+      return false;
     }
   }
   Leave();
 
-  if (!UploadInstallBuild(*project)) return;
+  if (!UploadInstallBuild(*project)) return false;
   StartApp(project->plan);
+  return false;
 }
 
 void BuildRunner::Run::Apply(bool hot) {
@@ -468,7 +483,7 @@ void BuildRunner::Run::Apply(bool hot) {
   // A failed hot apply stops the dev server (it would answer with the
   // error); the next ApplyFiles restarts it.
   stop_app_on_failure_ = hot;
-  if (!UploadInstallBuild(*project)) return;
+  if (!UploadInstallBuild(*project, /*install=*/!hot)) return;
   StartApp(project->plan);
 }
 

@@ -53,6 +53,10 @@ class BuildControl {
   std::shared_ptr<Cancellation> cancellation_;
 };
 
+// What the provider is asked to create for `record` running `project`.
+ProvisionSpec ProvisionSpecFor(const sandbox::v1::Sandbox& record,
+                               const scaffold::Project& project);
+
 // Thread-safe: one Build or Restart per sandbox at a time (the caller
 // guarantees it), many sandboxes at once.
 class BuildRunner {
@@ -74,6 +78,18 @@ class BuildRunner {
   // delete the record is left to the deleter; after a shutdown it stays
   // PENDING/BUILDING so the next start resumes it.
   void Build(const std::string& sandbox_id, const BuildControl& control);
+
+  // How a warm build ended.
+  enum class WarmOutcome {
+    kDone,           // like Build: READY, FAILED or stopped by `control`
+    kNeedsColdBuild  // no pooled sandbox could be claimed after all
+  };
+  // Build for a sandbox the provider had a pooled sandbox for
+  // (Provider::HasWarmFit). If ClaimWarm finds none left (another create
+  // took it), stops in PROVISIONING, having provisioned nothing, and
+  // returns kNeedsColdBuild: the caller queues a cold Build.
+  WarmOutcome BuildWarm(const std::string& sandbox_id,
+                        const BuildControl& control);
 
   // Starts the app of a sandbox that was stopped (idle) and is now BUILDING
   // in phase STARTING; ends READY or FAILED like Build.

@@ -74,7 +74,7 @@ void SandboxManager::TeardownNow(const std::string& sandbox_id) {
     if (it != active_.end()) active = it->second;
   }
   if (active != nullptr) {
-    if (queue_.Remove(sandbox_id)) {
+    if (queue_.Remove(sandbox_id) || warm_queue_.Remove(sandbox_id)) {
       absl::MutexLock lock(&mu_);
       active_.erase(sandbox_id);
       active->done.Notify();
@@ -336,6 +336,7 @@ void SandboxManager::Shutdown() {
   }
   // Queued builds stay PENDING in the store; the next start resumes them.
   queue_.Shutdown();
+  warm_queue_.Shutdown();
   // Queued applies stay BUILDING; the next start rebuilds them.
   apply_queue_.Shutdown();
   teardown_queue_.Shutdown();

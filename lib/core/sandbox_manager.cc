@@ -101,6 +101,7 @@ SandboxManager::SandboxManager(Store* store, Provider* provider,
                         }
                       }}),
       queue_(options_.build_workers, options_.max_queued_builds),
+      warm_queue_(options_.warm_workers, options_.max_queued_builds),
       quotas_(options_.quotas, clock_) {
   if (metrics != nullptr) DefineMetrics(metrics);
 }
@@ -124,7 +125,8 @@ void SandboxManager::DefineMetrics(MetricsRegistry* metrics) {
       metrics->AddGauge("sandboxd_builds_running", "Builds running now", {});
   metrics->AddScrapeHook([this] {
     queue_depth_->Set({}, static_cast<double>(queue_.queued()));
-    builds_running_->Set({}, static_cast<double>(queue_.running()));
+    builds_running_->Set(
+        {}, static_cast<double>(queue_.running() + warm_queue_.running()));
     for (int s = sandbox::v1::SANDBOX_STATUS_PENDING;
          s < sandbox::v1::SANDBOX_STATUS_DELETED; ++s) {
       auto status = static_cast<SandboxStatus>(s);
@@ -154,7 +156,8 @@ void SandboxManager::Overlay(Sandbox& sandbox) {
   const std::string& id = sandbox.sandbox_id();
   if (sandbox.status() == sandbox::v1::SANDBOX_STATUS_PENDING ||
       sandbox.status() == sandbox::v1::SANDBOX_STATUS_BUILDING) {
-    sandbox.set_queue_position(queue_.Position(id));
+    sandbox.set_queue_position(
+        std::max(queue_.Position(id), warm_queue_.Position(id)));
   }
   {
     absl::MutexLock lock(&mu_);
@@ -209,7 +212,7 @@ absl::StatusOr<Sandbox> SandboxManager::Create(
         FindExisting(caller, request, fingerprint);
     if (!absl::IsNotFound(existing.status())) return existing;
   }
-  return Admit(caller, request, fingerprint);
+  return Admit(caller, request, *project, fingerprint);
 }
 
 absl::StatusOr<OwnerUsage> SandboxManager::UsageOf(const std::string& owner) {
@@ -228,7 +231,7 @@ absl::StatusOr<OwnerUsage> SandboxManager::UsageOf(const std::string& owner) {
 
 absl::StatusOr<Sandbox> SandboxManager::Admit(
     const Caller& caller, const CreateSandboxRequest& request,
-    const std::string& fingerprint) {
+    const scaffold::Project& project, const std::string& fingerprint) {
   // Held until the build is queued: the owner's usage cannot change between
   // the count and the queueing but through other callers' deletes.
   OwnerQuotas::Admission admission = quotas_.Begin(caller);
@@ -266,7 +269,9 @@ absl::StatusOr<Sandbox> SandboxManager::Admit(
     return FindExisting(caller, request, fingerprint);
   }
   RETURN_IF_ERROR(inserted);
-  if (absl::Status queued = QueueBuild(sandbox, false); !queued.ok()) {
+  const bool warm =
+      provider_->HasWarmFit(ProvisionSpecFor(sandbox, project), project);
+  if (absl::Status queued = QueueBuild(sandbox, false, warm); !queued.ok()) {
     (void)store_->PurgeSandbox(sandbox.sandbox_id());
     events_.Forget(sandbox.sandbox_id());
     return queued;
@@ -302,7 +307,8 @@ absl::StatusOr<std::shared_ptr<SandboxManager::Active>> SandboxManager::TakeRun(
   }
 }
 
-absl::Status SandboxManager::QueueBuild(const Sandbox& sandbox, bool restart) {
+absl::Status SandboxManager::QueueBuild(const Sandbox& sandbox, bool restart,
+                                        bool warm) {
   const std::string& sandbox_id = sandbox.sandbox_id();
   // A wake-up can arrive while the previous run of the same sandbox is
   // returning (its record already says READY or STOPPED): wait for that run
@@ -312,30 +318,93 @@ absl::Status SandboxManager::QueueBuild(const Sandbox& sandbox, bool restart) {
                        sandbox_id, [] { return true; },
                        absl::UnavailableError(absl::StrCat(
                            "sandbox ", sandbox_id, " is still busy"))));
+  auto release = [&] {
+    absl::MutexLock lock(&mu_);
+    active_.erase(sandbox_id);
+    active->done.Notify();
+  };
   events_.SetActive(sandbox_id, true);
-  int position = queue_.NextPosition(sandbox.owner());
+  BuildQueue& queue = warm ? warm_queue_ : queue_;
+  const int position = queue.NextPosition(sandbox.owner());
+  if (absl::Status s =
+          AppendQueued(sandbox_id, position,
+                       absl::StrCat(restart ? "restart" : "build",
+                                    warm ? " on a pre-started sandbox" : "",
+                                    " queued at position ", position));
+      !s.ok()) {
+    release();
+    return s;
+  }
+  const std::string owner = sandbox.owner();
+  absl::StatusOr<int> queued = queue.Enqueue(
+      sandbox_id, owner, [this, sandbox_id, owner, restart, warm] {
+        if (warm) {
+          RunWarm(sandbox_id, owner);
+        } else {
+          RunQueued(sandbox_id, restart);
+        }
+      });
+  if (!queued.ok()) {
+    release();
+    return queued.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SandboxManager::AppendQueued(const std::string& sandbox_id,
+                                          int position,
+                                          const std::string& message) {
   BuildEvent event;
   event.set_phase(sandbox::v1::BUILD_PHASE_QUEUED);
   event.mutable_phase_change()->set_to(sandbox::v1::BUILD_PHASE_QUEUED);
   event.mutable_phase_change()->set_queue_position(position);
-  event.mutable_phase_change()->set_message(absl::StrCat(
-      restart ? "restart" : "build", " queued at position ", position));
-  if (absl::StatusOr<int64_t> s = events_.Append(sandbox_id, std::move(event));
-      !s.ok()) {
+  event.mutable_phase_change()->set_message(message);
+  return events_.Append(sandbox_id, std::move(event)).status();
+}
+
+void SandboxManager::RunWarm(const std::string& sandbox_id,
+                             const std::string& owner) {
+  std::shared_ptr<Active> active;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = active_.find(sandbox_id);
+    if (it == active_.end()) return;
+    active = it->second;
+  }
+  (void)records_.Mutate(sandbox_id, [](Sandbox& s) {
+    s.set_build_attempts(s.build_attempts() + 1);
+    return absl::OkStatus();
+  });
+  if (runner_.BuildWarm(sandbox_id, active->control) ==
+      BuildRunner::WarmOutcome::kNeedsColdBuild) {
+    // Back in the fair queue, as a build queued at Create would have been.
+    // The attempt is not counted twice.
+    (void)records_.Mutate(sandbox_id, [](Sandbox& s) {
+      s.set_phase(sandbox::v1::BUILD_PHASE_QUEUED);
+      s.set_build_attempts(std::max(0, s.build_attempts() - 1));
+      return absl::OkStatus();
+    });
+    // The event goes first: the queued build may start at once.
+    const int position = queue_.NextPosition(owner);
+    (void)AppendQueued(sandbox_id, position,
+                       absl::StrCat("build queued at position ", position));
+    absl::StatusOr<int> queued = queue_.Enqueue(
+        sandbox_id, owner,
+        [this, sandbox_id] { RunQueued(sandbox_id, /*restart=*/false); });
+    if (queued.ok()) return;  // the run stays in active_ for RunQueued
+    // Shutting down (the record stays BUILDING and the next start resumes
+    // it) or the queue is full: build here rather than drop it.
+    (void)records_.Mutate(sandbox_id, [](Sandbox& s) {
+      s.set_build_attempts(s.build_attempts() + 1);
+      return absl::OkStatus();
+    });
+    runner_.Build(sandbox_id, active->control);
+  }
+  {
     absl::MutexLock lock(&mu_);
     active_.erase(sandbox_id);
-    return s.status();
   }
-  absl::StatusOr<int> queued = queue_.Enqueue(
-      sandbox_id, sandbox.owner(),
-      [this, sandbox_id, restart] { RunQueued(sandbox_id, restart); });
-  if (!queued.ok()) {
-    absl::MutexLock lock(&mu_);
-    active_.erase(sandbox_id);
-    active->done.Notify();
-    return queued.status();
-  }
-  return absl::OkStatus();
+  active->done.Notify();
 }
 
 void SandboxManager::RunQueued(const std::string& sandbox_id, bool restart) {

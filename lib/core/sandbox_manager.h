@@ -38,7 +38,11 @@ struct ManagerOptions {
   scaffold::Limits scaffold_limits;
   PhaseDeadlines deadlines;
   EventLog::Options events;
-  int build_workers = 2;            // builds at once
+  int build_workers = 2;  // builds at once
+  // Builds that take a pre-started sandbox from the provider's warm pool
+  // run on their own workers: a claim costs a fraction of a build, and
+  // queueing it behind cold builds would waste the pool.
+  int warm_workers = 4;
   size_t max_queued_builds = 1000;  // beyond: RESOURCE_EXHAUSTED
   QuotaLimits quotas;               // per owner, on Create
   int max_build_attempts = 3;       // resumes after restarts, then FAILED
@@ -139,10 +143,15 @@ class SandboxManager {
   // Creates past the idempotency check: admission, record, queue.
   absl::StatusOr<sandbox::v1::Sandbox> Admit(
       const Caller& caller, const sandbox::v1::CreateSandboxRequest& request,
-      const std::string& fingerprint);
+      const scaffold::Project& project, const std::string& fingerprint);
   absl::StatusOr<OwnerUsage> UsageOf(const std::string& owner);
-  // Queues in the owner's lane of the fair build queue.
-  absl::Status QueueBuild(const sandbox::v1::Sandbox& sandbox, bool restart);
+  // Queues in the owner's lane of the fair build queue, or (`warm`, a new
+  // DEV build the provider has a pooled sandbox for) on warm_queue_.
+  absl::Status QueueBuild(const sandbox::v1::Sandbox& sandbox, bool restart,
+                          bool warm = false);
+  // Appends the QUEUED event of a build queued at `position`.
+  absl::Status AppendQueued(const std::string& sandbox_id, int position,
+                            const std::string& message);
   // Registers a new run of `sandbox_id` in active_. If a run is still
   // registered (the one that just settled the record may be returning),
   // waits for it once, up to 10 s, when `may_wait()` says so; otherwise, or
@@ -151,6 +160,10 @@ class SandboxManager {
       const std::string& sandbox_id, const std::function<bool()>& may_wait,
       const absl::Status& busy);
   void RunQueued(const std::string& sandbox_id, bool restart);
+  // Runs a warm build; if the pooled sandbox went to another create
+  // meanwhile, queues the build on queue_ (or, if that fails, runs it
+  // cold here).
+  void RunWarm(const std::string& sandbox_id, const std::string& owner);
   void Wake(const sandbox::v1::Sandbox& sandbox);
   // Stops the build, releases the provider's resources and marks DELETED.
   // Returns whether it finished within `wait`.
@@ -173,6 +186,7 @@ class SandboxManager {
   EventLog events_;
   BuildRunner runner_;
   BuildQueue queue_;
+  BuildQueue warm_queue_;
   OwnerQuotas quotas_;
 
   absl::Mutex mu_;

@@ -89,6 +89,8 @@ class LocalProvider final : public Provider {
   absl::Status ClaimWarm(const ProvisionSpec& spec,
                          const scaffold::Project& project,
                          const CallContext& ctx) override;
+  bool HasWarmFit(const ProvisionSpec& spec,
+                  const scaffold::Project& project) override;
 
   // Starts the warm pool's filler, the builder of the missing build cache
   // seeds (options.warm_pool.seed_build_cache; it takes turns with the

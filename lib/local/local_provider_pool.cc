@@ -218,6 +218,16 @@ absl::Status LocalProvider::FillSlot(scaffold::TailwindMajor tailwind) {
   return absl::OkStatus();
 }
 
+bool LocalProvider::HasWarmFit(const ProvisionSpec& spec,
+                               const scaffold::Project& project) {
+  if (spec.mode != scaffold::Mode::kDev) return false;
+  absl::MutexLock lock(&pool_mu_);
+  for (const WarmSlot& slot : warm_) {
+    if (WarmIncompatibility(slot.project, project).empty()) return true;
+  }
+  return false;
+}
+
 absl::Status LocalProvider::ClaimWarm(const ProvisionSpec& spec,
                                       const scaffold::Project& project,
                                       const CallContext& ctx) {

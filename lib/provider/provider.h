@@ -143,6 +143,15 @@ class Provider {
     return absl::NotFoundError("this provider has no warm pool");
   }
 
+  // Whether a pooled sandbox could take `project` over now: a cheap check
+  // that claims nothing (another Create may take the slot first, so
+  // ClaimWarm may still answer NOT_FOUND). SandboxManager runs builds that
+  // fit on their own workers, apart from cold builds. Never blocks.
+  virtual bool HasWarmFit(const ProvisionSpec& spec,
+                          const scaffold::Project& project) {
+    return false;
+  }
+
   // For providers whose previews go through sandboxd's own preview proxy
   // (local): a connected socket to the running app, owned by the caller.
   // NOT_FOUND for an unknown sandbox, FAILED_PRECONDITION if its app is not

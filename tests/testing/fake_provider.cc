@@ -83,6 +83,14 @@ void FakeProvider::AwaitHeld(Call call, int count) {
   mu_.Await(absl::Condition(&enough));
 }
 
+bool FakeProvider::AwaitHeldFor(Call call, int count, absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  auto enough = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return waiting_[call] >= count;
+  };
+  return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+}
+
 int FakeProvider::CallCount(Call call) const {
   absl::MutexLock lock(&mu_);
   auto it = counts_.find(call);
@@ -293,6 +301,17 @@ absl::StatusOr<std::vector<ProviderSandbox>> FakeProvider::List(
                         .detail = ""});
   }
   return out;
+}
+
+bool FakeProvider::HasWarmFit(const ProvisionSpec& spec,
+                              const scaffold::Project& project) {
+  absl::MutexLock lock(&mu_);
+  return warm_fit_ && spec.mode == scaffold::Mode::kDev;
+}
+
+void FakeProvider::SetWarmFit(bool fits) {
+  absl::MutexLock lock(&mu_);
+  warm_fit_ = fits;
 }
 
 absl::Status FakeProvider::ClaimWarm(const ProvisionSpec& spec,

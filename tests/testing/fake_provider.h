@@ -59,6 +59,9 @@ class FakeProvider : public Provider {
   void Release(Call call);
   // Blocks until `count` calls of `call` are held at the gate.
   void AwaitHeld(Call call, int count);
+  // Same, giving up after `timeout` (false), for tests whose failure mode
+  // is that the calls never arrive together.
+  bool AwaitHeldFor(Call call, int count, absl::Duration timeout);
 
   int CallCount(Call call) const;
   // Every call for `sandbox_id`, in arrival order.
@@ -110,6 +113,10 @@ class FakeProvider : public Provider {
   absl::Status ClaimWarm(const ProvisionSpec& spec,
                          const scaffold::Project& project,
                          const CallContext& ctx) override;
+  // What SetWarmFit said (false by default); never for PRODUCTION.
+  bool HasWarmFit(const ProvisionSpec& spec,
+                  const scaffold::Project& project) override;
+  void SetWarmFit(bool fits);
 
  private:
   struct Box {
@@ -124,6 +131,7 @@ class FakeProvider : public Provider {
   void Record(CallRecord record);
 
   mutable absl::Mutex mu_;
+  bool warm_fit_ ABSL_GUARDED_BY(mu_) = false;
   std::map<Call, Step> defaults_ ABSL_GUARDED_BY(mu_);
   std::map<Call, std::deque<Step>> once_ ABSL_GUARDED_BY(mu_);
   std::map<Call, bool> held_ ABSL_GUARDED_BY(mu_);

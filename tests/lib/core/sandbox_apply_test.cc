@@ -131,9 +131,9 @@ TEST(SandboxApplyTest, DevApplyIsHotAndBumpsTheGeneration) {
   EXPECT_EQ(done.status(), sandbox::v1::SANDBOX_STATUS_READY);
   EXPECT_EQ(done.generation(), 2);
   std::vector<CallRecord> calls = CallsAfter(env, id, before);
-  // Hot: no stop, no provisioning; the running app picks up the files.
-  EXPECT_THAT(Kinds(calls),
-              ElementsAre(Call::kUpload, Call::kInstall, Call::kStartApp));
+  // Hot: no stop, no provisioning, no install (the dependencies did not
+  // change); the running app picks up the files.
+  EXPECT_THAT(Kinds(calls), ElementsAre(Call::kUpload, Call::kStartApp));
   const CallRecord* upload = Last(calls, Call::kUpload);
   ASSERT_NE(upload, nullptr);
   EXPECT_FALSE(upload->files.contains(button));
@@ -148,7 +148,6 @@ TEST(SandboxApplyTest, DevApplyIsHotAndBumpsTheGeneration) {
 
   Story story = StoryAfter(env, id, seq);
   EXPECT_THAT(story.phases, ElementsAre(sandbox::v1::BUILD_PHASE_UPLOADING,
-                                        sandbox::v1::BUILD_PHASE_INSTALLING,
                                         sandbox::v1::BUILD_PHASE_STARTING,
                                         sandbox::v1::BUILD_PHASE_READY));
   EXPECT_THAT(story.finished, ElementsAre(sandbox::v1::SANDBOX_STATUS_READY));
@@ -466,6 +465,84 @@ TEST(SandboxApplyTest, DevBuildProvisionsColdWhenNoWarmSandboxFits) {
   EXPECT_THAT(
       StoryAfter(env, id, 0).system_lines,
       Contains(HasSubstr("cold start: no pooled sandbox for Tailwind 4")));
+}
+
+TEST(SandboxApplyTest, WarmClaimsRunAtOnceBesideBusyBuildWorkers) {
+  // One build worker, busy with a cold build held in Install: four creates
+  // that fit the pool must still be claiming at the same time.
+  CoreTestEnv env(ManagerOptions{.build_workers = 1, .warm_workers = 4});
+  auto cold_request = FrontendRequest();
+  cold_request.set_mode(sandbox::v1::MODE_PRODUCTION);
+  env.provider().Hold(Call::kInstall);
+  auto cold = env.manager().Create(CoreTestEnv::kAlice, cold_request);
+  ASSERT_THAT(cold, IsOk());
+  env.provider().AwaitHeld(Call::kInstall, 1);
+
+  env.provider().SetWarmFit(true);
+  env.provider().SetDefault(Call::kClaimWarm, {});
+  env.provider().Hold(Call::kClaimWarm);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i) {
+    auto created = env.manager().Create(CoreTestEnv::kAlice, FrontendRequest());
+    ASSERT_THAT(created, IsOk());
+    ids.push_back(created->sandbox_id());
+  }
+  EXPECT_TRUE(
+      env.provider().AwaitHeldFor(Call::kClaimWarm, 4, absl::Seconds(30)))
+      << "the claims did not run at the same time";
+  env.provider().Release(Call::kClaimWarm);
+  env.provider().Release(Call::kInstall);
+  for (const std::string& id : ids) {
+    Sandbox ready = env.AwaitSettled(id);
+    EXPECT_EQ(ready.status(), sandbox::v1::SANDBOX_STATUS_READY);
+    EXPECT_TRUE(ready.from_warm_pool());
+  }
+  EXPECT_EQ(env.AwaitSettled(cold->sandbox_id()).status(),
+            sandbox::v1::SANDBOX_STATUS_READY);
+}
+
+TEST(SandboxApplyTest, LostWarmClaimQueuesAColdBuild) {
+  // The pool looked like it fit at Create, but the slot went to another
+  // create: the build goes back to the fair queue and provisions cold.
+  CoreTestEnv env;
+  env.provider().SetWarmFit(true);
+  env.provider().SetDefault(
+      Call::kClaimWarm,
+      {.result = absl::NotFoundError("the warm pool is empty")});
+  Sandbox ready = CreateReady(env, FrontendRequest());
+  const std::string id = ready.sandbox_id();
+  EXPECT_FALSE(ready.from_warm_pool());
+  EXPECT_EQ(ready.build_attempts(), 1);
+  EXPECT_THAT(Kinds(env.provider().Calls(id)),
+              ElementsAre(Call::kClaimWarm, Call::kClaimWarm, Call::kProvision,
+                          Call::kUpload, Call::kInstall, Call::kStartApp));
+  Story story = StoryAfter(env, id, 0);
+  EXPECT_THAT(story.system_lines,
+              Contains(HasSubstr("waiting for a build slot")));
+  EXPECT_EQ(std::count(story.phases.begin(), story.phases.end(),
+                       sandbox::v1::BUILD_PHASE_QUEUED),
+            2);
+}
+
+TEST(SandboxApplyTest, DeletingAQueuedWarmBuildNeverClaims) {
+  CoreTestEnv env(ManagerOptions{.warm_workers = 1});
+  env.provider().SetWarmFit(true);
+  env.provider().SetDefault(Call::kClaimWarm, {});
+  env.provider().Hold(Call::kClaimWarm);
+  auto first = env.manager().Create(CoreTestEnv::kAlice, FrontendRequest());
+  ASSERT_THAT(first, IsOk());
+  env.provider().AwaitHeld(Call::kClaimWarm, 1);
+  auto second = env.manager().Create(CoreTestEnv::kAlice, FrontendRequest());
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(second->queue_position(), 1);
+  ASSERT_THAT(env.manager().Delete(CoreTestEnv::kAlice, second->sandbox_id()),
+              IsOk());
+  env.provider().Release(Call::kClaimWarm);
+  EXPECT_EQ(env.AwaitSettled(first->sandbox_id()).status(),
+            sandbox::v1::SANDBOX_STATUS_READY);
+  EXPECT_TRUE(env.provider().Calls(second->sandbox_id()).empty() ||
+              Kinds(env.provider().Calls(second->sandbox_id())) ==
+                  std::vector<Call>{Call::kDestroy});
 }
 
 TEST(SandboxApplyTest, ProductionBuildNeverAsksTheWarmPool) {
