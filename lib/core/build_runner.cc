@@ -414,7 +414,7 @@ bool BuildRunner::Run::Build(bool warm_only) {
   const ProvisionSpec provision = ProvisionSpecFor(record, *project);
   absl::Status claimed = absl::NotFoundError("PRODUCTION mode");
   if (provision.mode == scaffold::Mode::kDev) {
-    claimed = r_->provider_->ClaimWarm(provision, *project,
+    claimed = r_->provider_->ClaimWarm(provision, *project, Sink(),
                                        Deadline(r_->deadlines_.provision));
   }
   if (!claimed.ok() && warm_only) {

@@ -88,6 +88,7 @@ class LocalProvider final : public Provider {
   // project in place. NOT_FOUND (saying why) when none fits.
   absl::Status ClaimWarm(const ProvisionSpec& spec,
                          const scaffold::Project& project,
+                         const OutputSink& sink,
                          const CallContext& ctx) override;
   bool HasWarmFit(const ProvisionSpec& spec,
                   const scaffold::Project& project) override;
@@ -164,7 +165,23 @@ class LocalProvider final : public Provider {
                                       const OutputSink& sink,
                                       const CallContext& ctx,
                                       std::string* tail);
+  // The sandbox's node_modules: its own (OwnNodeModulesDir) if it has one,
+  // else the store's entry for its dependency set.
   std::string NodeModulesFor(Sandbox& sandbox);
+  // lib/local/local_provider_deps.cc. Pooled sandboxes get their own
+  // node_modules, a hard-linked copy of the store's entry (root-owned,
+  // mounted read-only like the store), so that a claim can add packages.
+  std::string OwnNodeModulesDir(std::string_view sandbox_id) const;
+  absl::Status LinkOwnNodeModules(std::string_view sandbox_id,
+                                  const std::string& fingerprint);
+  // Installs `additions` (name -> spec) into the sandbox's own
+  // node_modules while its app runs: npm runs in an install sandbox on a
+  // hard-linked copy, and the new top-level packages are moved in.
+  // FAILED_PRECONDITION if npm fails or would change installed packages.
+  absl::Status AddPackages(const std::string& sandbox_id,
+                           const scaffold::Project& project,
+                           const std::map<std::string, std::string>& additions,
+                           const OutputSink& sink, const CallContext& ctx);
   // Runs the install command in an install sandbox on `staging`, which gets
   // the project's package.json (and package-lock.json).
   absl::Status InstallInto(Sandbox& sandbox, const std::string& staging,

@@ -211,6 +211,8 @@ absl::Status LocalProvider::FillSlot(scaffold::TailwindMajor tailwind) {
                         pool_cancel_);
   RETURN_IF_ERROR(RunBackgroundSandbox(
       id, "sandboxd-warm-pool", project, ctx, [&](const OutputSink& sink) {
+        RETURN_IF_ERROR(
+            LinkOwnNodeModules(id, project.plan.dependency_fingerprint));
         return StartApp(id, project.plan, sink, ctx);
       }));
   absl::MutexLock lock(&pool_mu_);
@@ -230,6 +232,7 @@ bool LocalProvider::HasWarmFit(const ProvisionSpec& spec,
 
 absl::Status LocalProvider::ClaimWarm(const ProvisionSpec& spec,
                                       const scaffold::Project& project,
+                                      const OutputSink& sink,
                                       const CallContext& ctx) {
   if (spec.mode != scaffold::Mode::kDev) {
     return absl::NotFoundError("the warm pool serves DEV mode only");
@@ -300,7 +303,28 @@ absl::Status LocalProvider::ClaimWarm(const ProvisionSpec& spec,
   }
   // Full CPU weight from now on: it is a user's sandbox.
   RETURN_IF_ERROR(sandbox->cgroup->Create(LimitsFor(scaffold::Mode::kDev)));
-  return SaveRecord(record);
+  RETURN_IF_ERROR(SaveRecord(record));
+  // Packages the template lacks go into the sandbox before its new files,
+  // which import them, are synced.
+  absl::StatusOr<std::map<std::string, std::string>> additions =
+      DependencyAdditions(slot->project.plan.dependencies,
+                          project.plan.dependencies);
+  if (!additions.ok() || additions->empty()) return absl::OkStatus();
+  absl::Status added =
+      AddPackages(spec.sandbox_id, project, *additions, sink, ctx);
+  if (added.ok()) return added;
+  if (ctx.cancelled()) return added;
+  // The claimed sandbox stays: it restarts from its store dependencies
+  // (the core's install step installs the whole set, and reports a bad
+  // package as the cold path would).
+  if (sink) {
+    sink(OutputStream::kStdout,
+         absl::StrCat("could not add the packages (", added.message(),
+                      "); installing the whole dependency set instead"));
+  }
+  RETURN_IF_ERROR(Stop(spec.sandbox_id, ctx));
+  RETURN_IF_ERROR(RemoveTree(SandboxDir(spec.sandbox_id) + "/deps"));
+  return Start(spec.sandbox_id, ctx);
 }
 
 void LocalProvider::QueuePrefetch(std::string sandbox_id,

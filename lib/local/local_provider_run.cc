@@ -133,10 +133,13 @@ absl::StatusOr<int> LocalProvider::RunToCompletion(Sandbox& sandbox,
 
 std::string LocalProvider::NodeModulesFor(Sandbox& sandbox) {
   std::string fingerprint;
+  std::string own;
   {
     absl::MutexLock lock(&sandbox.mu);
     fingerprint = sandbox.record.dependency_fingerprint;
+    own = OwnNodeModulesDir(sandbox.record.sandbox_id);
   }
+  if (::access(own.c_str(), F_OK) == 0) return own;
   if (fingerprint.empty() || !store_.Has(fingerprint)) return "";
   return store_.NodeModulesDir(fingerprint);
 }
@@ -224,11 +227,18 @@ absl::Status LocalProvider::InstallDependencies(std::string_view sandbox_id,
                            " (installed meanwhile by another sandbox)"));
   }
   SandboxRecord record;
+  bool app_running;
   {
     absl::MutexLock lock(&sandbox->mu);
     sandbox->record.dependency_fingerprint = fingerprint;
     sandbox->installed = plan.dependencies;
     record = sandbox->record;
+    app_running = sandbox->app != nullptr && !sandbox->app->Exited();
+  }
+  // A former pooled sandbox's own node_modules would hide the new set from
+  // the next app start (a cold apply stops the app before this).
+  if (!app_running) {
+    RETURN_IF_ERROR(RemoveTree(SandboxDir(sandbox_id) + "/deps"));
   }
   RETURN_IF_ERROR(SaveRecord(record));
   if (!plan.build_command.empty()) {

@@ -103,6 +103,23 @@ std::string MissingDependency(
   return "";
 }
 
+absl::StatusOr<std::map<std::string, std::string>> DependencyAdditions(
+    const std::map<std::string, std::string>& installed,
+    const std::map<std::string, std::string>& wanted) {
+  std::map<std::string, std::string> additions;
+  for (const auto& [name, spec] : wanted) {
+    auto it = installed.find(name);
+    if (it == installed.end()) {
+      additions.emplace(name, spec);
+    } else if (!Accepts(spec, it->second)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("dependency ", name, "@", spec,
+                       " is not satisfied by the installed ", it->second));
+    }
+  }
+  return additions;
+}
+
 std::string WarmIncompatibility(const scaffold::Project& warm,
                                 const scaffold::Project& project) {
   std::set<std::string> configs;
@@ -125,7 +142,15 @@ std::string WarmIncompatibility(const scaffold::Project& warm,
   if (warm.plan.install_command != project.plan.install_command) {
     return "the install command differs from the warm template's";
   }
-  return MissingDependency(warm.plan.dependencies, project.plan.dependencies);
+  absl::StatusOr<std::map<std::string, std::string>> additions =
+      DependencyAdditions(warm.plan.dependencies, project.plan.dependencies);
+  if (!additions.ok()) return std::string(additions.status().message());
+  if (additions->size() > kMaxWarmAdditions) {
+    return absl::StrCat(additions->size(),
+                        " dependencies are not in the warm template (at most ",
+                        kMaxWarmAdditions, " are added to a pooled sandbox)");
+  }
+  return "";
 }
 
 }  // namespace sandboxd::local

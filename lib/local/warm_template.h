@@ -32,11 +32,25 @@ std::string MissingDependency(
     const std::map<std::string, std::string>& installed,
     const std::map<std::string, std::string>& wanted);
 
+// The dependencies of `wanted` (name -> spec) that `installed` lacks.
+// FAILED_PRECONDITION, naming the package, if one is installed with a
+// version the wanted spec does not accept: a change, not an addition.
+absl::StatusOr<std::map<std::string, std::string>> DependencyAdditions(
+    const std::map<std::string, std::string>& installed,
+    const std::map<std::string, std::string>& wanted);
+
+// How many packages a create may add to a pooled sandbox (each is
+// installed into it before the files are synced; more than this and a
+// cold start with a full install is as fast).
+inline constexpr size_t kMaxWarmAdditions = 8;
+
 // Why `project` cannot take over a running sandbox started from `warm`
 // (empty when it can): a config file the dev server reads at start differs
 // (next, PostCSS, Tailwind, TypeScript config; `next dev` restarts or
-// mis-compiles on those), the app environment differs, or a dependency is
-// missing from the template or pinned to a version its spec does not accept.
+// mis-compiles on those), the app environment differs, a dependency is
+// pinned in the template to a version its spec does not accept, or more
+// than kMaxWarmAdditions dependencies are missing (fewer are added to the
+// claimed sandbox: DependencyAdditions).
 std::string WarmIncompatibility(const scaffold::Project& warm,
                                 const scaffold::Project& project);
 

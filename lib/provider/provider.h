@@ -135,10 +135,12 @@ class Provider {
   // whose template `project` can take over, and makes it spec.sandbox_id
   // with its app already running; Upload, InstallDependencies and StartApp
   // then apply the project in place. NOT_FOUND (saying why) when no pooled
-  // sandbox fits; the caller then provisions as usual. Providers without a
-  // pool keep this default.
+  // sandbox fits; the caller then provisions as usual. Output of the work
+  // a claim does (adding packages the pool lacks) goes to `sink`.
+  // Providers without a pool keep this default.
   virtual absl::Status ClaimWarm(const ProvisionSpec& spec,
                                  const scaffold::Project& project,
+                                 const OutputSink& sink,
                                  const CallContext& ctx) {
     return absl::NotFoundError("this provider has no warm pool");
   }

@@ -129,7 +129,22 @@ check "its events say why" 'grep -q "cold start: .*next.config.mjs differs" $WOR
 
 # The pool refills in the background.
 check "the pool refills after being drained" 'wait_pool 4'
-for id in $A $B $C; do ctl delete "$id" >/dev/null; done
+
+# A create that needs a package the template lacks takes a pooled sandbox
+# anyway: the package is added to it before the new files are synced.
+app "$WORK/d" marker-pool-d "$V3"
+printf '{"dependencies":{"ms":"2.1.3"}}\n' >"$WORK/d/package.json"
+printf 'import ms from "ms";\nexport default function Page() { return <h1>marker-pool-d-{ms(120000)}</h1>; }\n' >"$WORK/d/page.tsx"
+ctl create --dir "$WORK/d" --wait -o json >"$WORK/d.json"
+D=$(python3 -c "import json;print(json.load(open('$WORK/d.json'))['sandboxId'])")
+ctl watch "$D" >"$WORK/d.watch" 2>&1
+check "a create adding a package is served by a pooled sandbox" \
+  '[ "$(field d fromWarmPool)" = True ] && grep -q "adding ms@2.1.3 to the pre-started sandbox" $WORK/d.watch'
+check "its first response uses the added package" \
+  'fetch "$D" | contains "marker-pool-d-2m\|marker-pool-d-<!-- -->2m"'
+check "the package went into its own node_modules (root-owned, not linked into the shared store)" \
+  'f=$WORK/data/local/sandboxes/$D/deps/node_modules/ms/package.json; [ "$(stat -c %U:%h:%a $f)" = root:1:644 ]'
+for id in $A $B $C $D; do ctl delete "$id" >/dev/null; done
 check "deleted sandboxes leave no directory" \
   '! ls $WORK/data/local/sandboxes | contains "sbx-"'
 

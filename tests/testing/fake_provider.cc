@@ -316,6 +316,7 @@ void FakeProvider::SetWarmFit(bool fits) {
 
 absl::Status FakeProvider::ClaimWarm(const ProvisionSpec& spec,
                                      const scaffold::Project& project,
+                                     const OutputSink& sink,
                                      const CallContext& ctx) {
   Record({.call = Call::kClaimWarm,
           .sandbox_id = spec.sandbox_id,

@@ -112,6 +112,7 @@ class FakeProvider : public Provider {
   // files, like a claimed pool sandbox.
   absl::Status ClaimWarm(const ProvisionSpec& spec,
                          const scaffold::Project& project,
+                         const OutputSink& sink,
                          const CallContext& ctx) override;
   // What SetWarmFit said (false by default); never for PRODUCTION.
   bool HasWarmFit(const ProvisionSpec& spec,

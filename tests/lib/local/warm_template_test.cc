@@ -1,5 +1,6 @@
 #include "lib/local/warm_template.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -71,11 +72,32 @@ TEST(WarmTemplateTest, DependenciesMustBeInstalledAndAccepted) {
           t, Frontend({{"package.json",
                         R"({"dependencies":{"lucide-react":"^0.300.0"}})"}})),
       HasSubstr("lucide-react@^0.300.0 is not satisfied"));
+  // A few packages the template lacks are added to the claimed sandbox.
   EXPECT_THAT(
       WarmIncompatibility(
           t,
           Frontend({{"package.json", R"({"dependencies":{"zod":"^3.0.0"}})"}})),
-      HasSubstr("dependency zod is not installed"));
+      IsEmpty());
+  std::string many = R"({"dependencies":{)";
+  for (size_t i = 0; i <= kMaxWarmAdditions; ++i) {
+    absl::StrAppend(&many, i == 0 ? "" : ",", "\"pkg", i, "\":\"1.0.0\"");
+  }
+  many += "}}";
+  EXPECT_THAT(WarmIncompatibility(t, Frontend({{"package.json", many}})),
+              HasSubstr("9 dependencies are not in the warm template"));
+}
+
+TEST(WarmTemplateTest, DependencyAdditionsAreTheMissingOnes) {
+  auto additions = DependencyAdditions(
+      {{"a", "1.2.3"}, {"b", "2.0.0"}},
+      {{"a", "^1.0.0"}, {"c", "^3.0.0"}, {"@s/d", "latest"}});
+  ASSERT_TRUE(additions.ok()) << additions.status();
+  EXPECT_EQ(*additions, (std::map<std::string, std::string>{{"@s/d", "latest"},
+                                                            {"c", "^3.0.0"}}));
+  auto changed = DependencyAdditions({{"a", "1.2.3"}}, {{"a", "^2.0.0"}});
+  EXPECT_EQ(changed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(changed.status().message(),
+              HasSubstr("a@^2.0.0 is not satisfied by the installed 1.2.3"));
 }
 
 TEST(WarmTemplateTest, ConfigsAndEnvironmentMustMatch) {
