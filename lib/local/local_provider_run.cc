@@ -273,6 +273,8 @@ absl::Status LocalProvider::StartApp(std::string_view sandbox_id,
                                      const OutputSink& sink,
                                      const CallContext& ctx) {
   ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sandbox, Find(sandbox_id));
+  // Refills wait until a user's app serves (a claim's first compile too).
+  UserCommand busy(this, sandbox_id);
   SpawnRequest request;
   request.app_dir = ProjectDir(sandbox_id);
   request.node_modules_dir = NodeModulesFor(*sandbox);

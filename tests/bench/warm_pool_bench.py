@@ -4,7 +4,7 @@ carrying the new page's marker, with a warm pool; four creates at once;
 ApplyFiles to the new content; memory per pooled and per running sandbox.
 
   warm_pool_bench.py SANDBOXD SANDBOXCTL [--creates 20] [--applies 20]
-                     [--pool 4] [--cache DIR]
+                     [--pool 4] [--supersets 5] [--cache DIR]
 
 Starts its own sandboxd (local provider, needs root and bubblewrap) on a
 fresh data dir, waits for the pool to fill before each measured create (the
@@ -112,18 +112,24 @@ class Sandboxd:
             capture_output=True, text=True)
         return out.stdout
 
+    # Create and Get go through the REST API (in-process HTTP, as a web
+    # frontend calls it): a sandboxctl process per poll would load the
+    # 2-core machine the bench measures.
+    def rest(self, method, path, body=None):
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{self.http}{path}", method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"content-type": "application/json"})
+        with urllib.request.urlopen(req, timeout=300) as r:
+            return json.loads(r.read())
+
     def create(self, files, mode="dev"):
-        args = ["create", "-o", "json", "--mode", mode]
-        tmp = tempfile.mkdtemp(dir=self.work)
-        for path, content in files.items():
-            local = os.path.join(tmp, path.replace("/", "_"))
-            with open(local, "w") as f:
-                f.write(content)
-            args += ["--file", f"{path}={local}"]
-        return json.loads(self.run_ctl(*args))
+        return self.rest("POST", "/api/sandbox/create", {
+            "generatedCode": files,
+            "mode": "MODE_PRODUCTION" if mode == "production" else "MODE_DEV"})
 
     def get(self, sandbox_id):
-        return json.loads(self.run_ctl("get", sandbox_id, "-o", "json"))
+        return self.rest("GET", f"/api/sandbox/{sandbox_id}")
 
     def preview_until(self, sandbox_id, marker, start, timeout=300):
         """Seconds from `start` to the first 200 whose body has `marker`."""
@@ -205,6 +211,8 @@ def main():
     ap.add_argument("--creates", type=int, default=20)
     ap.add_argument("--applies", type=int, default=20)
     ap.add_argument("--pool", type=int, default=4)
+    ap.add_argument("--supersets", type=int, default=5,
+                    help="creates that add a package the pool lacks")
     ap.add_argument("--cache", default=os.environ.get(
         "SANDBOXD_TEST_CACHE_DIR", os.path.abspath("test-cache")))
     args = ap.parse_args()
@@ -237,6 +245,28 @@ def main():
                 d.delete(ids.pop(0))
         print(summary("DEV create -> marker (warm pool, one at a time)",
                       singles))
+
+        # A package the template lacks: added to the claimed sandbox.
+        supersets = []
+        for n in range(args.supersets):
+            marker = f"marker-superset-{n}-{os.getpid()}"
+            files = frontend(marker, n)
+            files["package.json"] = '{"dependencies":{"ms":"2.1.3"}}'
+            files["page.tsx"] = (
+                'import ms from "ms";\nexport default function Page() {\n'
+                f'  return <main><h1>{marker}</h1><p>{{ms(60000)}}</p></main>;'
+                "\n}\n")
+            start = time.time()
+            sid = d.create(files)["sandboxId"]
+            supersets.append(d.preview_until(sid, marker, start))
+            if not d.get(sid)["sandbox"].get("fromWarmPool"):
+                print(f"warning: superset create {n} was not served by the "
+                      "pool")
+            filled += 1
+            d.wait_filled(filled)
+            d.delete(sid)
+        print(summary("DEV create adding a package (ms) -> marker",
+                      supersets))
 
         keep = ids[-1]
         applies = []

@@ -11,6 +11,11 @@
 # Delete must leave no sandbox listed by the emulator, no directory and no
 # process. The local-only checks (dependency store reuse, idle stop and wake
 # through the proxy, cgroups) are skipped there.
+# With SANDBOXD_E2E_WARM_POOL=N (N > 0) the local provider keeps N pooled
+# sandboxes per Tailwind major: the suite waits for them, the DEV create
+# must be served by one, and the pooled sandboxes are left out of the
+# "nothing left behind" checks (the store-reuse check needs a cold DEV
+# build and is skipped).
 set -uo pipefail
 SANDBOXD=$1
 CTL=$2
@@ -57,6 +62,25 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 1 100); do grep -q LISTENING "$WORK/out.log" && break; sleep 0.1; done
 grep -q LISTENING "$WORK/out.log" || { echo "sandboxd did not start"; cat "$WORK/err.log"; exit 1; }
+
+POOL=${SANDBOXD_E2E_WARM_POOL:-0}
+[ $PROVIDER = local ] || POOL=0
+if [ "$POOL" -gt 0 ]; then
+  for _ in $(seq 1 600); do
+    [ "$(grep -c "slot ready" "$WORK/err.log")" -ge 2 ] && break; sleep 0.5
+  done
+  echo "warm pool: $(grep "slot ready" "$WORK/err.log" | tr '\n' ';')"
+fi
+# The uids of pooled sandboxes (never a user's): left out of the checks.
+pool_uids() {
+  cat "$WORK"/data/local/sandboxes/pool-*/sandbox.meta 2>/dev/null |
+    sed -n 's/^uid=//p' | paste -sd'|'
+}
+# Sandbox processes (uids above the base) other than the pool's.
+sandbox_procs() {
+  local skip; skip=$(pool_uids)
+  ps -eo uid= | awk '$1>200000' | { if [ -n "$skip" ]; then grep -Ev "^ *($skip)\$"; else cat; fi; }
+}
 
 passed=0; failed=0
 check() { if eval "$2"; then passed=$((passed+1)); echo "ok   $1"; else failed=$((failed+1)); echo "FAIL $1"; fi; }
@@ -107,12 +131,15 @@ echo "DEV build: $(python3 -c "print(round($(date +%s.%N)-$start,1))") s"
 check "DEV watch shows INSTALLING, STARTING and READY" \
   'grep -q "INSTALLING" $WORK/dev.watch && grep -q "STARTING" $WORK/dev.watch && grep -q "READY http" $WORK/dev.watch'
 check "DEV preview serves the marker through the proxy" 'preview $DEV | grep -q marker-local-e2e'
+[ "$POOL" -gt 0 ] &&
+check "DEV was served by a pooled sandbox" \
+  'ctl get $DEV -o json | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d.get(\"sandbox\", d).get(\"fromWarmPool\") else 1)"'
 
 start=$(date +%s.%N)
 PROD=$(create --project-name prod --mode production)
 ctl watch "$PROD" >"$WORK/prod.watch" 2>&1
 echo "PRODUCTION build (warm store): $(python3 -c "print(round($(date +%s.%N)-$start,1))") s"
-[ $PROVIDER = local ] &&
+[ $PROVIDER = local ] && [ "$POOL" -eq 0 ] &&
 check "PRODUCTION reuses the installed dependencies (no npm run)" 'grep -q "reusing installed dependencies" $WORK/prod.watch'
 check "PRODUCTION ran the build phase" 'grep -q "BUILDING" $WORK/prod.watch'
 check "PRODUCTION preview serves the marker" 'preview $PROD | grep -q marker-local-e2e'
@@ -149,7 +176,7 @@ sleep 1
 if [ $PROVIDER = local ]; then
   for _ in $(seq 1 480); do grep -q "build-cache-seed tailwind=4" "$WORK/err.log" && break; sleep 0.5; done
   # The host's init reaps an ended sandbox's last (zombie) process lazily.
-  for _ in $(seq 1 40); do ps -eo uid= | awk '$1>200000' | grep -q . || break; sleep 0.5; done
+  for _ in $(seq 1 40); do sandbox_procs | grep -q . || break; sleep 0.5; done
 fi
 if [ $PROVIDER = daytona ]; then
   listed() { curl -sf -m 10 -H "Authorization: Bearer e2e-key" "$EAPI/sandbox" |
@@ -162,8 +189,8 @@ if [ $PROVIDER = daytona ]; then
   [ -z "$(ls $WORK/emulator/sandboxes)" ] || find "$WORK/emulator/sandboxes" -maxdepth 4 | head -20
   check "Delete leaves no sandbox process" 'kill -0 $EPID && ! pgrep -P $EPID >/dev/null'
 else
-check "Delete leaves no project directory" '[ -z "$(ls $WORK/data/local/sandboxes 2>/dev/null)" ]'
-check "Delete leaves no sandbox process" '! ps -eo uid= | awk "\$1>200000" | grep -q .'
+check "Delete leaves no project directory" '[ -z "$(ls $WORK/data/local/sandboxes 2>/dev/null | grep -v "^pool-")" ]'
+check "Delete leaves no sandbox process" '! sandbox_procs | grep -q .'
 check "Delete leaves no cgroup" '! ls -d /sys/fs/cgroup/*/sandboxd/sbx-* /sys/fs/cgroup/sandboxd/sbx-* 2>/dev/null | grep -q .'
 fi
 
