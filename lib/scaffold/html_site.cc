@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "lib/scaffold/generation.h"
 #include "lib/scaffold/json_util.h"
 #include "lib/scaffold/path_validator.h"
 #include "lib/scaffold/project_layout.h"
@@ -56,16 +57,48 @@ std::string RouteFile(absl::string_view route) {
                       : absl::StrCat("app", route, "/route.ts");
 }
 
-std::string RouteModule(absl::string_view source_path, absl::string_view html) {
+// `route` is where it serves ("/", "/about"): its module sits that many
+// folders below app/, the generation module's folder.
+std::string RouteModule(absl::string_view source_path, absl::string_view html,
+                        absl::string_view route, bool with_marker) {
+  std::string imports;
+  std::string body = "html";
+  if (with_marker) {
+    std::string up = "./";
+    if (route != "/") {
+      up.clear();
+      for (char c : route) {
+        if (c == '/') up += "../";
+      }
+    }
+    std::string module = kGenerationModuleName;
+    module.resize(module.size() - 3);  // without ".ts"
+    imports =
+        absl::StrCat("import { generation } from \"", up, module, "\";\n");
+    body = "marked";
+  }
   return absl::StrCat(
       "// Serves ", JsonQuote(source_path),
-      " from the generated HTML site, unchanged except for its links.\n"
+      " from the generated HTML site, unchanged except for its links.\n",
+      imports,
       "export const dynamic = \"force-static\";\n\n"
       "const html = ",
-      JsonQuote(html),
-      ";\n\n"
+      JsonQuote(html), ";\n",
+      with_marker
+          ? absl::StrCat("// Added by sandboxd: the generation being served.\n"
+                         "const meta = `<meta name=\"",
+                         kGenerationMetaName,
+                         "\" content=\"${generation}\">`;\n"
+                         "const head = /<head(\\s[^>]*)?>/i;\n"
+                         "const marked = head.test(html)\n"
+                         "  ? html.replace(head, (tag) => tag + meta)\n"
+                         "  : meta + html;\n")
+          : "",
+      "\n"
       "export function GET(): Response {\n"
-      "  return new Response(html, {\n"
+      "  return new Response(",
+      body,
+      ", {\n"
       "    headers: { \"content-type\": \"text/html; charset=utf-8\" },\n"
       "  });\n"
       "}\n");
@@ -113,7 +146,8 @@ absl::StatusOr<std::map<std::string, std::string>> MapPages(
 }  // namespace
 
 absl::StatusOr<ConvertedSite> ConvertHtmlSite(
-    const std::map<std::string, std::string>& files) {
+    const std::map<std::string, std::string>& files,
+    bool with_generation_marker) {
   absl::StatusOr<std::map<std::string, std::string>> pages = MapPages(files);
   if (!pages.ok()) return pages.status();
   ConvertedSite site;
@@ -123,7 +157,8 @@ absl::StatusOr<ConvertedSite> ConvertHtmlSite(
     auto page = pages->find(path);
     if (page != pages->end()) {
       target = RouteFile(page->second);
-      body = RouteModule(path, RewriteHtmlUrls(content, path, *pages));
+      body = RouteModule(path, RewriteHtmlUrls(content, path, *pages),
+                         page->second, with_generation_marker);
       std::string old_url = absl::StrCat("/", path);
       if (IsPlainUrlPath(old_url) && old_url != page->second) {
         site.rewrites.emplace_back(old_url, page->second);

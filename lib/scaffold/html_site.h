@@ -23,8 +23,13 @@ struct ConvertedSite {
 };
 
 // INVALID_ARGUMENT when two pages map to the same route, naming both.
+// `with_generation_marker`: each route handler also puts the generation
+// token of app/sandboxd-generation.ts (lib/scaffold/generation.h) into its
+// document's <head>, since the app router's template.tsx, which carries it
+// for pages, does not wrap route handlers.
 absl::StatusOr<ConvertedSite> ConvertHtmlSite(
-    const std::map<std::string, std::string>& files);
+    const std::map<std::string, std::string>& files,
+    bool with_generation_marker = false);
 
 // Rewrites the URL attributes (href, src, action, poster) of the HTML
 // document at `html_path`: relative URLs are resolved against its folder;

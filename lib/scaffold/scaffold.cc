@@ -22,7 +22,8 @@ absl::StatusOr<Project> Assemble(const Request& request, const Limits& limits) {
   RETURN_IF_ERROR(RemoveNpmControlFiles(&files));
   std::vector<Rewrite> rewrites;
   if (IsHtmlSite(files)) {
-    ASSIGN_OR_RETURN(ConvertedSite site, ConvertHtmlSite(files));
+    ASSIGN_OR_RETURN(ConvertedSite site,
+                     ConvertHtmlSite(files, !request.generation_token.empty()));
     files = std::move(site.files);
     rewrites = std::move(site.rewrites);
   } else {

@@ -127,6 +127,15 @@ check "a create that fits no pooled sandbox builds cold and works" \
 ctl watch "$C" >"$WORK/c.watch" 2>&1
 check "its events say why" 'grep -q "cold start: .*next.config.mjs differs" $WORK/c.watch'
 
+# A plain HTML site (no React at all) becomes READY too: its route handler
+# carries the generation marker.
+mkdir -p "$WORK/h"
+printf '<!doctype html><html><head><title>h</title></head><body><h1>marker-html-site</h1></body></html>\n' >"$WORK/h/index.html"
+ctl create --dir "$WORK/h" --wait -o json >"$WORK/h.json"
+H=$(python3 -c "import json;print(json.load(open('$WORK/h.json'))['sandboxId'])")
+check "an HTML-only site becomes READY and serves its page" \
+  '[ "$(field h status)" = SANDBOX_STATUS_READY ] && fetch "$H" | contains marker-html-site'
+
 # The pool refills in the background.
 check "the pool refills after being drained" 'wait_pool 4'
 
@@ -144,7 +153,7 @@ check "its first response uses the added package" \
   'fetch "$D" | contains "marker-pool-d-2m\|marker-pool-d-<!-- -->2m"'
 check "the package went into its own node_modules (root-owned, not linked into the shared store)" \
   'f=$WORK/data/local/sandboxes/$D/deps/node_modules/ms/package.json; [ "$(stat -c %U:%h:%a $f)" = root:1:644 ]'
-for id in $A $B $C $D; do ctl delete "$id" >/dev/null; done
+for id in $A $B $C $D $H; do ctl delete "$id" >/dev/null; done
 check "deleted sandboxes leave no directory" \
   '! ls $WORK/data/local/sandboxes | contains "sbx-"'
 

@@ -104,6 +104,29 @@ TEST(ConvertHtmlSiteTest, PagesBecomeStaticRouteHandlersAndAssetsGoToPublic) {
                                      Rewrite{"/index.html", "/"}));
 }
 
+TEST(ConvertHtmlSiteTest, RouteHandlersCarryTheGenerationMarkerWhenAsked) {
+  // The app router's template.tsx does not wrap route handlers: without
+  // this the provider would never see the token of an HTML site.
+  absl::StatusOr<ConvertedSite> site = ConvertHtmlSite(
+      {{"index.html", "<html><head><title>t</title></head></html>"},
+       {"docs/guide.html", "<p>no head</p>"}},
+      /*with_generation_marker=*/true);
+  ASSERT_TRUE(site.ok()) << site.status();
+  const std::string& root = site->files.at("app/route.ts");
+  EXPECT_THAT(root, HasSubstr("import { generation } from "
+                              "\"./sandboxd-generation\";"));
+  EXPECT_THAT(root, HasSubstr("<meta name=\"sandboxd-generation\" "
+                              "content=\"${generation}\">"));
+  EXPECT_THAT(root, HasSubstr("return new Response(marked,"));
+  EXPECT_THAT(site->files.at("app/docs/guide/route.ts"),
+              HasSubstr("from \"../../sandboxd-generation\";"));
+  // Without the marker the module imports nothing.
+  absl::StatusOr<ConvertedSite> plain =
+      ConvertHtmlSite({{"index.html", "<p>x</p>"}});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_THAT(plain->files.at("app/route.ts"), Not(HasSubstr("import")));
+}
+
 TEST(ConvertHtmlSiteTest, EscapesTheDocumentAsAStringLiteral) {
   absl::StatusOr<ConvertedSite> site =
       ConvertHtmlSite({{"index.html", "a\"b\\c\n`${x}`</script>"}});

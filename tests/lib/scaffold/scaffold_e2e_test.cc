@@ -205,6 +205,10 @@ TEST_P(ScaffoldE2eTest, BuildsAndServesOrIsRejectedBeforeNpm) {
   const Clock::time_point start = Clock::now();
   absl::StatusOr<Fixture> fixture = LoadFixture(GetParam());
   ASSERT_TRUE(fixture.ok()) << fixture.status();
+  // As the build runner assembles: with a generation token, which "/" must
+  // then carry (the providers wait for it before READY).
+  const std::string token = absl::StrCat("e2e.", GetParam(), ".g1");
+  fixture->request.generation_token = token;
   absl::StatusOr<Project> project = Assemble(fixture->request);
   if (!fixture->expect_error.empty()) {
     ASSERT_EQ(project.status().code(), absl::StatusCode::kInvalidArgument);
@@ -266,6 +270,10 @@ TEST_P(ScaffoldE2eTest, BuildsAndServesOrIsRejectedBeforeNpm) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ASSERT_EQ(root.code, 200) << "next start did not serve /:\n" << Tail(log, 40);
+  if (!project->plan.generation_token.empty()) {
+    EXPECT_NE(root.body.find(token), std::string::npos)
+        << "/ lacks the generation marker " << token;
+  }
   for (const auto& [path, text] : fixture->expect_get) {
     HttpResult r = Get(port, path);
     EXPECT_EQ(r.code, 200) << path;
@@ -304,6 +312,10 @@ TEST_P(ScaffoldE2eTest, BuildsAndServesOrIsRejectedBeforeNpm) {
     if (auto it = fixture->expect_get.find("/");
         it != fixture->expect_get.end()) {
       EXPECT_NE(page.body.find(it->second), std::string::npos) << "next dev /";
+    }
+    if (!project->plan.generation_token.empty()) {
+      EXPECT_NE(page.body.find(token), std::string::npos)
+          << "next dev / lacks the generation marker " << token;
     }
     dev_s = Since(t);
   }
