@@ -17,6 +17,7 @@ struct ProviderConfig {
   std::string preview_domain = "preview.localhost";
   std::string npm_cache_dir;  // local: empty means under data_dir
   int warm_pool_size = 0;     // local: pooled DEV sandboxes per Tailwind major
+  std::string cgroup_v2_parent;  // local: a delegated cgroup v2 directory
 };
 
 // INVALID_ARGUMENT for an unknown name; FAILED_PRECONDITION (saying what is

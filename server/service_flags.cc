@@ -53,6 +53,11 @@ ABSL_FLAG(int, warm_pool_size, 1,
 ABSL_FLAG(std::string, local_npm_cache, "",
           "npm cache shared by the local provider's install sandboxes "
           "(default DATA_DIR/local/npm-cache)");
+ABSL_FLAG(std::string, local_cgroup_v2_parent, "",
+          "Local provider on a pure cgroup v2 host, or unprivileged: the "
+          "delegated cgroup v2 directory (writable by sandboxd) under which "
+          "sandbox cgroups are created. Unprivileged without it, memory, pids "
+          "and CPU limits are not enforced (a warning at start)");
 ABSL_FLAG(std::vector<std::string>, cors_allowed_origins, {},
           "Comma-separated origins (e.g. https://app.example.com) whose "
           "browsers may call the REST API; none by default");
@@ -117,6 +122,7 @@ ServiceConfig ServiceConfigFromFlags() {
   config.reap_interval = absl::GetFlag(FLAGS_reap_interval);
   config.min_idle_timeout = absl::GetFlag(FLAGS_min_idle_timeout);
   config.local_npm_cache = absl::GetFlag(FLAGS_local_npm_cache);
+  config.local_cgroup_v2_parent = absl::GetFlag(FLAGS_local_cgroup_v2_parent);
   config.warm_pool_size = absl::GetFlag(FLAGS_warm_pool_size);
   config.cors_allowed_origins = absl::GetFlag(FLAGS_cors_allowed_origins);
   config.log_rpcs = absl::GetFlag(FLAGS_log_rpcs);

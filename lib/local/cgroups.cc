@@ -101,6 +101,7 @@ SandboxCgroupPaths SandboxCgroupPathsFor(const CgroupHost& host,
   SandboxCgroupPaths paths;
   const std::string name(cgroup_name);
   const std::string id(sandbox_id);
+  if (host.kind == CgroupHost::Kind::kNone) return paths;
   if (host.kind == CgroupHost::Kind::kV2) {
     paths.parents = {host.v2_parent};
     paths.kill_leaf = absl::StrCat(host.v2_parent, "/", id);
@@ -131,6 +132,7 @@ std::vector<std::pair<std::string, std::string>> CgroupLimitWrites(
   const int64_t quota_us =
       std::max<int64_t>(1000, std::llround(limits.cpus * kPeriodUs));
   const int weight = std::clamp(limits.cpu_weight, 1, 10000);
+  if (host.kind == CgroupHost::Kind::kNone) return {};
   if (host.kind == CgroupHost::Kind::kV2) {
     const std::string& leaf = paths.kill_leaf;
     return {
@@ -153,6 +155,7 @@ std::vector<std::pair<std::string, std::string>> CgroupLimitWrites(
 }
 
 absl::Status SandboxCgroup::Create(const CgroupLimits& limits) {
+  if (host_.kind == CgroupHost::Kind::kNone) return absl::OkStatus();
   for (const std::string& parent : paths_.parents) {
     RETURN_IF_ERROR(MakeDir(parent));
   }
@@ -188,6 +191,7 @@ absl::StatusOr<std::vector<UniqueFd>> SandboxCgroup::OpenProcsFds() const {
 
 std::vector<pid_t> SandboxCgroup::Processes() const {
   std::vector<pid_t> pids;
+  if (paths_.pids_leaf.empty()) return pids;  // kNone
   std::string text = ReadFile(paths_.pids_leaf + "/cgroup.procs");
   for (absl::string_view line : absl::StrSplit(text, '\n', absl::SkipEmpty())) {
     int pid = 0;
@@ -197,6 +201,7 @@ std::vector<pid_t> SandboxCgroup::Processes() const {
 }
 
 bool SandboxCgroup::Exists() const {
+  if (paths_.pids_leaf.empty()) return false;  // kNone
   struct stat st;
   return ::stat(paths_.pids_leaf.c_str(), &st) == 0;
 }
@@ -238,6 +243,7 @@ absl::Status SandboxCgroup::Remove(absl::Time deadline) {
 }
 
 int64_t SandboxCgroup::OomKills() const {
+  if (paths_.memory_leaf.empty()) return 0;  // kNone
   const std::string file = host_.kind == CgroupHost::Kind::kV2
                                ? paths_.memory_leaf + "/memory.events"
                                : paths_.memory_leaf + "/memory.oom_control";

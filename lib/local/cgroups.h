@@ -8,7 +8,12 @@
 //   mounted too (/sys/fs/cgroup/unified), a cgroup there gives cgroup.kill.
 // - pure cgroup v2 (stock Debian 12 with systemd): the service needs a
 //   delegated subtree; see lib/local/README.md. Sandbox cgroups are
-//   <cgroup_v2_parent>/<sandbox_id>.
+//   <cgroup_v2_parent>/<sandbox_id>. An unprivileged sandboxd uses this
+//   kind too when it is given a writable delegated directory.
+// - none (unprivileged sandboxd without a delegated subtree): no cgroups at
+//   all; memory/pids/cpu are NOT limited (MakeLocalProvider logs a loud
+//   warning). Every SandboxCgroup operation is then a successful no-op and
+//   a sandbox's processes are killed through its init's pid namespace.
 #ifndef SANDBOXD_LIB_LOCAL_CGROUPS_H_
 #define SANDBOXD_LIB_LOCAL_CGROUPS_H_
 
@@ -29,7 +34,7 @@ namespace sandboxd::local {
 
 // Where the host's cgroup controllers live.
 struct CgroupHost {
-  enum class Kind { kV1, kV2 };
+  enum class Kind { kV1, kV2, kNone };
   Kind kind = Kind::kV1;
   std::string memory, pids, cpu;  // v1 hierarchy mount points
   std::string unified;            // cgroup2 mount point (optional on v1)
@@ -52,7 +57,12 @@ struct CgroupLimits {
   int cpu_weight = 100;
 };
 
-// The directories of one sandbox's cgroups. Pure.
+// Whether `host` limits anything (false for kNone).
+inline bool EnforcesLimits(const CgroupHost& host) {
+  return host.kind != CgroupHost::Kind::kNone;
+}
+
+// The directories of one sandbox's cgroups (all empty for kNone). Pure.
 struct SandboxCgroupPaths {
   std::vector<std::string> parents;  // created if missing, never removed
   std::vector<std::string> leaves;   // one per hierarchy, the sandbox's own

@@ -21,6 +21,16 @@
 namespace sandboxd::local {
 namespace {
 
+// A non-root service cannot give files away (the local provider's
+// unprivileged mode, lib/local/README.md): every file stays its own, so the
+// ownership changes below become no-ops (-1 keeps the current owner).
+uid_t OwnerUid(uid_t uid) {
+  return ::geteuid() == 0 ? uid : static_cast<uid_t>(-1);
+}
+gid_t OwnerGid(gid_t gid) {
+  return ::geteuid() == 0 ? gid : static_cast<gid_t>(-1);
+}
+
 std::atomic<uint64_t>& TempCounter() {
   static std::atomic<uint64_t> counter{0};
   return counter;
@@ -96,7 +106,8 @@ absl::StatusOr<UniqueFd> OpenParentNoFollow(
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     const char* name = parts[i].c_str();
     if (::mkdirat(current.get(), name, 0755) == 0) {
-      if (::fchownat(current.get(), name, uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (::fchownat(current.get(), name, OwnerUid(uid), OwnerGid(gid),
+                     AT_SYMLINK_NOFOLLOW) != 0) {
         return Errno("chown", parts[i]);
       }
     } else if (errno != EEXIST) {
@@ -167,7 +178,8 @@ absl::Status WriteFileNoFollow(const std::string& dir, std::string_view path,
     }
     done += static_cast<size_t>(n);
   }
-  if (::fchown(file.get(), uid, gid) != 0) return fail("chown");
+  if (::fchown(file.get(), OwnerUid(uid), OwnerGid(gid)) != 0)
+    return fail("chown");
   if (::renameat(current.get(), temp.c_str(), current.get(), leaf.c_str()) !=
       0) {
     return fail("rename");
@@ -259,7 +271,8 @@ absl::Status CopyFileAt(int src_dir, int dst_dir, const std::string& name,
                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                         mode));
   if (!out.valid()) return Errno("create", where);
-  if (::fchown(out.get(), uid, gid) != 0 || ::fchmod(out.get(), mode) != 0) {
+  if (::fchown(out.get(), OwnerUid(uid), OwnerGid(gid)) != 0 ||
+      ::fchmod(out.get(), mode) != 0) {
     return Errno("chown", where);
   }
   std::vector<char> buffer(1 << 16);
@@ -316,7 +329,8 @@ absl::Status CopyDirAt(int src_dir, int dst_dir, const std::string& where,
     if (::mkdirat(dst_dir, name.c_str(), 0755) != 0) {
       return Errno("mkdir", path);
     }
-    if (::fchownat(dst_dir, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (::fchownat(dst_dir, name.c_str(), OwnerUid(uid), OwnerGid(gid),
+                   AT_SYMLINK_NOFOLLOW) != 0) {
       return Errno("chown", path);
     }
     constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
@@ -366,8 +380,8 @@ absl::Status CopyTree(const std::string& source, const std::string& dir,
   absl::Status status =
       to.valid() ? CopyDirAt(from.get(), to.get(), source, uid, gid, 0)
                  : Errno("open directory", std::string(path));
-  if (status.ok() &&
-      (::fchown(to.get(), uid, gid) != 0 || ::fchmod(to.get(), 0755) != 0)) {
+  if (status.ok() && (::fchown(to.get(), OwnerUid(uid), OwnerGid(gid)) != 0 ||
+                      ::fchmod(to.get(), 0755) != 0)) {
     status = Errno("chown", std::string(path));
   }
   // RENAME_NOREPLACE: a tree that appeared meanwhile is never replaced.
@@ -408,24 +422,46 @@ absl::StatusOr<uint64_t> DiskUsage(const std::string& dir,
 absl::Status ChownTree(const std::string& dir, uid_t uid, gid_t gid,
                        bool read_only) {
   absl::Status failure;
-  absl::Status walked = WalkTree(dir, [&](int parent, const std::string& name,
-                                          const struct stat& st) {
-    if (::fchownat(parent, name.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW) != 0 &&
-        failure.ok()) {
-      failure = Errno("chown", name);
-    }
-    if (read_only && !S_ISLNK(st.st_mode) && (st.st_mode & 022) != 0 &&
-        ::fchmodat(parent, name.c_str(), st.st_mode & 07755, 0) != 0 &&
-        failure.ok()) {
-      failure = Errno("chmod", name);
-    }
-  });
+  absl::Status walked = WalkTree(
+      dir, [&](int parent, const std::string& name, const struct stat& st) {
+        if (::fchownat(parent, name.c_str(), OwnerUid(uid), OwnerGid(gid),
+                       AT_SYMLINK_NOFOLLOW) != 0 &&
+            failure.ok()) {
+          failure = Errno("chown", name);
+        }
+        if (read_only && !S_ISLNK(st.st_mode) && (st.st_mode & 022) != 0 &&
+            ::fchmodat(parent, name.c_str(), st.st_mode & 07755, 0) != 0 &&
+            failure.ok()) {
+          failure = Errno("chmod", name);
+        }
+      });
   return walked.ok() ? failure : walked;
 }
 
 absl::Status RemoveTree(const std::string& path) {
   std::error_code error;
   std::filesystem::remove_all(path, error);
+  if (error && ::geteuid() != 0) {
+    // Unprivileged mode: a sandbox runs as our uid and can leave
+    // directories without u+w; restore it (never following symlinks) and
+    // retry. Root ignores permissions.
+    error.clear();
+    struct stat st;
+    if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+      ::chmod(path.c_str(), 0700);
+    }
+    for (auto it = std::filesystem::recursive_directory_iterator(
+             path, std::filesystem::directory_options::skip_permission_denied,
+             error);
+         !error && it != std::filesystem::recursive_directory_iterator();
+         it.increment(error)) {
+      if (it->is_directory(error) && !it->is_symlink(error)) {
+        ::chmod(it->path().c_str(), 0700);
+      }
+    }
+    error.clear();
+    std::filesystem::remove_all(path, error);
+  }
   if (error) {
     return absl::InternalError(
         absl::StrCat("remove ", path, ": ", error.message()));
@@ -493,7 +529,8 @@ absl::Status EnsureDir(const std::string& path, mode_t mode, uid_t uid,
   if (!S_ISDIR(st.st_mode)) {
     return absl::FailedPreconditionError(path + ": not a directory");
   }
-  if (::chown(path.c_str(), uid, gid) != 0) return Errno("chown", path);
+  if (::chown(path.c_str(), OwnerUid(uid), OwnerGid(gid)) != 0)
+    return Errno("chown", path);
   if (::chmod(path.c_str(), mode) != 0) return Errno("chmod", path);
   return absl::OkStatus();
 }

@@ -220,6 +220,10 @@ class LocalProvider final : public Provider {
       const scaffold::Project& project, const CallContext& ctx,
       const std::function<absl::Status(const OutputSink&)>& finish);
   void RemoveLeftoverSlots();
+  // Why `project` cannot take `slot` over (WarmIncompatibility, plus what
+  // the isolation mode allows); empty when it can.
+  std::string Misfit(const WarmSlot& slot,
+                     const scaffold::Project& project) const;
   std::string ExitReason(Sandbox& sandbox, const std::string& kill_reason,
                          int code);
   void KillProcesses(Sandbox& sandbox, const std::string& reason);
@@ -252,10 +256,13 @@ class LocalProvider final : public Provider {
   std::thread prefetcher_;
 };
 
-// Checks the host (root, bubblewrap present and able to create a sandbox
-// with user namespaces, cgroups available) and builds a ready provider.
-// FAILED_PRECONDITION saying exactly what is missing: untrusted code never
-// runs unsandboxed.
+// Checks the host (bubblewrap present and able to create a sandbox with
+// user namespaces; as root, cgroups available) and builds a ready provider.
+// Root: per-sandbox uids, cgroups, setns dialer. Not root: the unprivileged
+// mode (lib/local/README.md): sandboxes run as sandboxd's uid, cgroups only
+// in a delegated cgroup_v2_parent (else a loud warning: no limits), the
+// (c') netns helper. Logs the mode to stderr. FAILED_PRECONDITION saying
+// exactly what is missing: untrusted code never runs unsandboxed.
 absl::StatusOr<std::unique_ptr<LocalProvider>> MakeLocalProvider(
     LocalProviderOptions options);
 

@@ -155,10 +155,14 @@ absl::StatusOr<std::vector<ProviderSandbox>> LocalProvider::List(
     result.push_back(std::move(entry));
   }
   // Cgroups whose sandbox directory is gone (a crash mid-destroy).
+  // (No cgroups at all in the unprivileged mode without delegation.)
+  const std::vector<std::string> cgroup_parents =
+      SandboxCgroupPathsFor(cgroups_, options_.cgroup_name, "x").parents;
   const std::string cgroup_parent =
-      SandboxCgroupPathsFor(cgroups_, options_.cgroup_name, "x")
-          .parents.front();
-  for (const std::string& id : Subdirectories(cgroup_parent)) {
+      cgroup_parents.empty() ? "" : cgroup_parents.front();
+  for (const std::string& id : cgroup_parent.empty()
+                                   ? std::vector<std::string>()
+                                   : Subdirectories(cgroup_parent)) {
     if (seen.contains(id) || !ValidateSandboxId(id).ok()) continue;
     ProviderSandbox entry;
     entry.sandbox_id = id;

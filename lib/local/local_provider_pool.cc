@@ -11,6 +11,7 @@
 // v2 cannot rename one), recorded in SandboxRecord::cgroup. The generated
 // files are then synced in place and served by hot reload.
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -225,9 +226,25 @@ bool LocalProvider::HasWarmFit(const ProvisionSpec& spec,
   if (spec.mode != scaffold::Mode::kDev) return false;
   absl::MutexLock lock(&pool_mu_);
   for (const WarmSlot& slot : warm_) {
-    if (WarmIncompatibility(slot.project, project).empty()) return true;
+    if (Misfit(slot, project).empty()) return true;
   }
   return false;
+}
+
+std::string LocalProvider::Misfit(const WarmSlot& slot,
+                                  const scaffold::Project& project) const {
+  std::string misfit = WarmIncompatibility(slot.project, project);
+  if (!misfit.empty() || ::geteuid() == 0) return misfit;
+  // Unprivileged, the store's files belong to sandboxd's own uid, which is
+  // also npm's: npm on a hard-linked copy could write through to them.
+  absl::StatusOr<std::map<std::string, std::string>> additions =
+      DependencyAdditions(slot.project.plan.dependencies,
+                          project.plan.dependencies);
+  if (additions.ok() && !additions->empty()) {
+    return "packages are only added to pooled sandboxes when sandboxd runs "
+           "as root";
+  }
+  return "";
 }
 
 absl::Status LocalProvider::ClaimWarm(const ProvisionSpec& spec,
@@ -250,7 +267,7 @@ absl::Status LocalProvider::ClaimWarm(const ProvisionSpec& spec,
   {
     absl::MutexLock lock(&pool_mu_);
     for (auto it = warm_.begin(); it != warm_.end(); ++it) {
-      std::string misfit = WarmIncompatibility(it->project, project);
+      std::string misfit = Misfit(*it, project);
       if (misfit.empty()) {
         slot = std::move(*it);
         warm_.erase(it);

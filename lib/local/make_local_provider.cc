@@ -1,8 +1,28 @@
-// MakeLocalProvider: the host checks, and LocalProvider's on-disk setup.
+// MakeLocalProvider: the host checks, the isolation mode, and
+// LocalProvider's on-disk setup.
+//
+// Modes (picked by the effective uid, logged at start):
+// - root: per-sandbox uids, cgroups (v1, or a delegated v2 directory), the
+//   setns dialer. Unchanged from before the unprivileged mode existed.
+// - unprivileged: bwrap's own user namespace maps sandboxd's uid to the
+//   sandbox's uid 1000 (no per-sandbox uid: a non-root process can map only
+//   itself); isolation rests on the mount/pid/net/ipc/uts namespaces,
+//   read-only binds, --disable-userns and --cap-drop ALL. Files stay owned
+//   by sandboxd (fs_util turns chowns into no-ops). Cgroups: a writable
+//   delegated cgroup_v2_parent if configured, else none, with a loud
+//   warning. No rlimit stands in for them: RLIMIT_AS/RLIMIT_DATA break node
+//   (V8 and turbopack reserve large address ranges); RLIMIT_NPROC counts
+//   the tasks of the whole uid (sandboxd's threads and every sandbox, and
+//   a user namespace inherits its creator's limit as the cap for its
+//   parent's count), so a per-sandbox value would make sandboxes fail each
+//   other's forks. What still applies in both modes: RLIMIT_FSIZE and the
+//   disk watchdog, the /tmp size cap, no network. Reaching the app: the
+//   (c') helper of netns_dialer.h.
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <iostream>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -44,13 +64,74 @@ absl::Status CheckTraversable(const std::string& dir) {
   return absl::OkStatus();
 }
 
+// Without root: a writable delegated cgroup v2 directory if one is
+// configured (it must work then), else no cgroups at all.
+absl::StatusOr<CgroupHost> UnprivilegedCgroupHost(
+    std::string_view mounts, const std::string& v2_parent) {
+  CgroupHost none;
+  none.kind = CgroupHost::Kind::kNone;
+  if (v2_parent.empty()) return none;
+  absl::StatusOr<CgroupHost> parsed = ParseCgroupHost(mounts, v2_parent);
+  if (!parsed.ok() || parsed->unified.empty()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cgroup_v2_parent is set (", v2_parent,
+                     ") but cgroup2 is not mounted"));
+  }
+  if (::access(v2_parent.c_str(), W_OK) != 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cgroup_v2_parent ", v2_parent,
+                     " is not writable by this uid (delegate it, e.g. a "
+                     "systemd unit with Delegate=memory pids cpu)"));
+  }
+  CgroupHost v2;
+  v2.kind = CgroupHost::Kind::kV2;
+  v2.unified = parsed->unified;
+  v2.v2_parent = v2_parent;
+  return v2;
+}
+
+std::string IsolationModeSummary(bool root_mode, const CgroupHost& cgroups,
+                                 const LocalProviderOptions& options) {
+  if (root_mode) {
+    return absl::StrCat(
+        "isolation mode root: per-sandbox uid (", options.uid_base + 1, "+), ",
+        cgroups.kind == CgroupHost::Kind::kV2 ? "cgroup v2" : "cgroup v1",
+        " limits, setns dialer");
+  }
+  return absl::StrCat(
+      "isolation mode unprivileged (uid ", ::geteuid(),
+      "): every sandbox runs as this uid in its own user/mount/pid/net "
+      "namespaces (read-only binds, --disable-userns, no capabilities), ",
+      EnforcesLimits(cgroups)
+          ? absl::StrCat("delegated cgroup v2 limits under ", cgroups.v2_parent)
+          : std::string("NO memory/pids/cpu limits"),
+      ", netns helper dialer (c')");
+}
+
+constexpr char kNoLimitsWarning[] =
+    "sandboxd local: "
+    "**********************************************************************\n"
+    "sandboxd local: WARNING: unprivileged and no delegated cgroup: memory, "
+    "pids and CPU limits are NOT enforced.\n"
+    "sandboxd local: A sandboxed app can exhaust this host's memory, processes "
+    "and CPU. Only the\n"
+    "sandboxd local: disk budget, RLIMIT_FSIZE and the /tmp size cap apply. "
+    "Run as root, or set\n"
+    "sandboxd local: cgroup_v2_parent to a delegated cgroup v2 directory "
+    "(lib/local/README.md).\n"
+    "sandboxd local: "
+    "**********************************************************************\n";
+
 }  // namespace
 
 absl::Status LocalProvider::Init() {
   const std::string& root = options_.root_dir;
   const uid_t installer = options_.uid_base;
+  // Unprivileged mode: every file is sandboxd's own (fs_util keeps owners)
+  // and the sandboxes run as sandboxd's uid, so no o+x is needed either.
+  const bool root_mode = ::geteuid() == 0;
   RETURN_IF_ERROR(EnsureDir(root, 0711, 0, 0));
-  RETURN_IF_ERROR(CheckTraversable(root));
+  if (root_mode) RETURN_IF_ERROR(CheckTraversable(root));
   RETURN_IF_ERROR(EnsureDir(root + "/sandboxes", 0711, 0, 0));
   RETURN_IF_ERROR(EnsureDir(root + "/probe", 0700, installer, installer));
   const std::string etc = root + "/etc";
@@ -65,9 +146,9 @@ absl::Status LocalProvider::Init() {
     RETURN_IF_ERROR(WriteFileAtomic(etc + "/" + name, content, 0644));
   }
   const std::string& cache = options_.npm_cache_dir;
-  RETURN_IF_ERROR(CheckTraversable(cache));
+  if (root_mode) RETURN_IF_ERROR(CheckTraversable(cache));
   struct stat st;
-  if (::stat(cache.c_str(), &st) == 0 && st.st_uid != installer) {
+  if (root_mode && ::stat(cache.c_str(), &st) == 0 && st.st_uid != installer) {
     RETURN_IF_ERROR(ChownTree(cache, installer, installer, false));
   }
   RETURN_IF_ERROR(EnsureDir(cache, 0700, installer, installer));
@@ -110,12 +191,7 @@ absl::StatusOr<std::unique_ptr<LocalProvider>> MakeLocalProvider(
     }
     options.cgroup_name = absl::StrFormat("sandboxd-%08x", hash >> 32);
   }
-  if (::geteuid() != 0) {
-    return Missing(
-        "sandboxd must run as root: it gives each sandbox its own uid, sets "
-        "up its cgroups and dials into its network namespace (an "
-        "unprivileged mode is not implemented)");
-  }
+  const bool root_mode = ::geteuid() == 0;
   if (::access(options.bwrap_path.c_str(), X_OK) != 0) {
     return Missing(absl::StrCat("bubblewrap not found at ", options.bwrap_path,
                                 " (apt-get install bubblewrap)"));
@@ -132,7 +208,8 @@ absl::StatusOr<std::unique_ptr<LocalProvider>> MakeLocalProvider(
   }
   ASSIGN_OR_RETURN(std::string mounts, ReadSmallFile("/proc/self/mounts"));
   absl::StatusOr<CgroupHost> cgroups =
-      ParseCgroupHost(mounts, options.cgroup_v2_parent);
+      root_mode ? ParseCgroupHost(mounts, options.cgroup_v2_parent)
+                : UnprivilegedCgroupHost(mounts, options.cgroup_v2_parent);
   if (!cgroups.ok()) return Missing(std::string(cgroups.status().message()));
   ASSIGN_OR_RETURN(std::unique_ptr<NetnsDialer> dialer, NetnsDialer::Make());
 
@@ -156,6 +233,11 @@ absl::StatusOr<std::unique_ptr<LocalProvider>> MakeLocalProvider(
         "bubblewrap cannot create a sandbox on this host (user namespaces "
         "restricted?): ",
         probe.status().message()));
+  }
+  std::cerr << "sandboxd local: "
+            << IsolationModeSummary(root_mode, *cgroups, options) << "\n";
+  if (!EnforcesLimits(*cgroups)) {
+    std::cerr << kNoLimitsWarning;
   }
   provider->StartBackground();
   return provider;
