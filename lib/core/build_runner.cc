@@ -67,7 +67,7 @@ class BuildRunner::Run {
   // of a pooled sandbox.
   bool Build(bool warm_only = false);
   void Restart();
-  void Apply(bool hot);
+  void Apply(ApplyMode mode);
 
  private:
   static constexpr size_t kTailLines = 30;
@@ -144,9 +144,9 @@ void BuildRunner::Restart(const std::string& sandbox_id,
   Run(this, sandbox_id, control).Restart();
 }
 
-void BuildRunner::Apply(const std::string& sandbox_id, bool hot,
+void BuildRunner::Apply(const std::string& sandbox_id, ApplyMode mode,
                         const BuildControl& control) {
-  Run(this, sandbox_id, control).Apply(hot);
+  Run(this, sandbox_id, control).Apply(mode);
 }
 
 bool BuildRunner::Run::Enter(BuildPhase phase, const std::string& message) {
@@ -446,7 +446,7 @@ bool BuildRunner::Run::Build(bool warm_only) {
   return false;
 }
 
-void BuildRunner::Run::Apply(bool hot) {
+void BuildRunner::Run::Apply(ApplyMode mode) {
   // ApplyFiles moved the record to UPLOADING; the events tell the story
   // from the READY (or FAILED) app it started from.
   phase_ = sandbox::v1::BUILD_PHASE_READY;
@@ -456,7 +456,32 @@ void BuildRunner::Run::Apply(bool hot) {
   if (!project.has_value()) return;
   System(absl::StrCat("applying generation ", record.generation(), " (",
                       project->files.size(), " files, ",
-                      hot ? "hot reload" : "restarting the app", ")"));
+                      mode == ApplyMode::kHot ? "hot reload"
+                      : mode == ApplyMode::kHotAddingDependencies
+                          ? "hot reload, adding packages"
+                          : "restarting the app",
+                      ")"));
+  if (mode == ApplyMode::kHotAddingDependencies) {
+    // Before the files that import them are synced.
+    if (!Enter(sandbox::v1::BUILD_PHASE_INSTALLING,
+               "adding packages to the running app")) {
+      return;
+    }
+    absl::Status added = r_->provider_->AddDependencies(
+        id_, *project, Sink(), Deadline(r_->deadlines_.install));
+    if (added.ok()) {
+      Leave();
+      mode = ApplyMode::kHot;
+    } else if (control_.cause() != BuildControl::Cause::kNone) {
+      Fail("INSTALL_FAILED", added);
+      return;
+    } else {
+      System(absl::StrCat("cannot add the packages to the running app (",
+                          added.message(), "); restarting it"));
+      mode = ApplyMode::kCold;
+    }
+  }
+  const bool hot = mode == ApplyMode::kHot;
   if (!hot) {
     // A clean restart: stop what runs (it may hold old dependencies or a
     // production build being replaced), then provision idempotently. Its

@@ -95,12 +95,21 @@ class BuildRunner {
   // in phase STARTING; ends READY or FAILED like Build.
   void Restart(const std::string& sandbox_id, const BuildControl& control);
 
+  // How ApplyFiles lands a batch.
+  enum class ApplyMode {
+    // The app runs (DEV) with the right dependencies: the files are synced
+    // in place and served by hot reload.
+    kHot,
+    // The app runs (DEV) but the dependencies changed: the provider adds
+    // them to the running app (Provider::AddDependencies), then as kHot;
+    // if it cannot, as kCold.
+    kHotAddingDependencies,
+    // The app is stopped and the sandbox rebuilt from UPLOADING on.
+    kCold,
+  };
   // Applies the stored spec's files to a sandbox that ApplyFiles set
-  // BUILDING (phase UPLOADING). `hot`: the app runs (DEV) with the right
-  // dependencies, so the files are synced in place and served by hot
-  // reload; otherwise the app is stopped and the sandbox rebuilt from
-  // UPLOADING on. Ends READY or FAILED like Build.
-  void Apply(const std::string& sandbox_id, bool hot,
+  // BUILDING (phase UPLOADING). Ends READY or FAILED like Build.
+  void Apply(const std::string& sandbox_id, ApplyMode mode,
              const BuildControl& control);
 
  private:

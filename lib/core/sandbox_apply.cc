@@ -94,11 +94,16 @@ absl::StatusOr<Sandbox> SandboxManager::ApplyFiles(
                         absl::StrReplaceAll(after.status().message(),
                                             {{"generated_code", "files"}}));
   }
-  // Hot: a DEV app that serves now and keeps its dependencies.
-  const bool hot =
-      current.status() == sandbox::v1::SANDBOX_STATUS_READY &&
-      current.mode() != sandbox::v1::MODE_PRODUCTION && before.ok() &&
-      before->plan.dependency_fingerprint == after->plan.dependency_fingerprint;
+  // Hot: a DEV app that serves now; if its dependencies change, the
+  // provider may add them to it (else the runner restarts it).
+  BuildRunner::ApplyMode mode = BuildRunner::ApplyMode::kCold;
+  if (current.status() == sandbox::v1::SANDBOX_STATUS_READY &&
+      current.mode() != sandbox::v1::MODE_PRODUCTION && before.ok()) {
+    mode = before->plan.dependency_fingerprint ==
+                   after->plan.dependency_fingerprint
+               ? BuildRunner::ApplyMode::kHot
+               : BuildRunner::ApplyMode::kHotAddingDependencies;
+  }
 
   // The run that made the sandbox READY or FAILED may still be returning
   // (its record is written before it lets go): wait for it once, as
@@ -143,8 +148,8 @@ absl::StatusOr<Sandbox> SandboxManager::ApplyFiles(
   Touch(id);
   events_.SetActive(id, true);
   absl::StatusOr<int> queued =
-      apply_queue_.Enqueue(id, current.owner(), [this, id, hot, active] {
-        runner_.Apply(id, hot, active->control);
+      apply_queue_.Enqueue(id, current.owner(), [this, id, mode, active] {
+        runner_.Apply(id, mode, active->control);
         {
           absl::MutexLock lock(&mu_);
           active_.erase(id);

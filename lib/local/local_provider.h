@@ -92,6 +92,13 @@ class LocalProvider final : public Provider {
                          const CallContext& ctx) override;
   bool HasWarmFit(const ProvisionSpec& spec,
                   const scaffold::Project& project) override;
+  // A running DEV app on its own node_modules (a claimed pooled sandbox),
+  // sandboxd as root, and only additions (up to kMaxWarmAdditions): the
+  // packages are added as for a claim. UNIMPLEMENTED otherwise.
+  absl::Status AddDependencies(std::string_view sandbox_id,
+                               const scaffold::Project& project,
+                               const OutputSink& sink,
+                               const CallContext& ctx) override;
 
   // Starts the warm pool's filler, the builder of the missing build cache
   // seeds (options.warm_pool.seed_build_cache; it takes turns with the

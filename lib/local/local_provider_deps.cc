@@ -16,6 +16,7 @@
 #include "lib/local/link_tree.h"
 #include "lib/local/local_provider.h"
 #include "lib/local/package_additions.h"
+#include "lib/local/warm_template.h"
 
 namespace sandboxd::local {
 namespace {
@@ -39,6 +40,46 @@ absl::Status LocalProvider::LinkOwnNodeModules(std::string_view sandbox_id,
   return LinkTree(store, own, ::geteuid(), ::getegid());
 }
 
+absl::Status LocalProvider::AddDependencies(std::string_view sandbox_id,
+                                            const scaffold::Project& project,
+                                            const OutputSink& sink,
+                                            const CallContext& ctx) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Sandbox> sandbox, Find(sandbox_id));
+  std::map<std::string, std::string> installed;
+  bool running;
+  {
+    absl::MutexLock lock(&sandbox->mu);
+    installed = sandbox->installed;
+    running = sandbox->app != nullptr && !sandbox->app->Exited();
+  }
+  if (!running) return absl::UnimplementedError("its app is not running");
+  if (installed.empty()) {
+    return absl::UnimplementedError(
+        "what its node_modules holds is not known (sandboxd restarted)");
+  }
+  if (::geteuid() != 0) {
+    return absl::UnimplementedError(
+        "packages are only added to running apps when sandboxd runs as root");
+  }
+  if (::access(OwnNodeModulesDir(sandbox_id).c_str(), F_OK) != 0) {
+    return absl::UnimplementedError(
+        "it runs on the shared dependency store (only sandboxes from the "
+        "warm pool have their own node_modules)");
+  }
+  absl::StatusOr<std::map<std::string, std::string>> additions =
+      DependencyAdditions(installed, project.plan.dependencies);
+  if (!additions.ok()) {
+    return absl::UnimplementedError(std::string(additions.status().message()));
+  }
+  if (additions->empty()) return absl::OkStatus();
+  if (additions->size() > kMaxWarmAdditions) {
+    return absl::UnimplementedError(
+        absl::StrCat(additions->size(), " packages to add (at most ",
+                     kMaxWarmAdditions, " are added to a running app)"));
+  }
+  return AddPackages(std::string(sandbox_id), project, *additions, sink, ctx);
+}
+
 absl::Status LocalProvider::AddPackages(
     const std::string& sandbox_id, const scaffold::Project& project,
     const std::map<std::string, std::string>& additions, const OutputSink& sink,
@@ -55,7 +96,7 @@ absl::Status LocalProvider::AddPackages(
     names.push_back(absl::StrCat(name, "@", spec));
   }
   log(absl::StrCat("adding ", absl::StrJoin(names, ", "),
-                   " to the pre-started sandbox"));
+                   " to the running sandbox"));
   const absl::Time start = absl::Now();
   // Refills wait while this runs, as for any user install.
   user_commands_.fetch_add(1);

@@ -145,6 +145,22 @@ class Provider {
     return absl::NotFoundError("this provider has no warm pool");
   }
 
+  // Installs the dependencies of `project` that the running sandbox lacks
+  // without restarting its app (an ApplyFiles that adds packages lands by
+  // hot reload). Called before the new files are uploaded. OK when the app
+  // now has them all (also when nothing was missing); any error means "not
+  // done" (UNIMPLEMENTED: the provider cannot for this sandbox, or a
+  // failure, saying why) and the caller restarts the sandbox with a full
+  // install instead. Output goes to `sink`. Providers that cannot keep this
+  // default.
+  virtual absl::Status AddDependencies(std::string_view sandbox_id,
+                                       const scaffold::Project& project,
+                                       const OutputSink& sink,
+                                       const CallContext& ctx) {
+    return absl::UnimplementedError(
+        "this provider cannot add packages to a running app");
+  }
+
   // Whether a pooled sandbox could take `project` over now: a cheap check
   // that claims nothing (another Create may take the slot first, so
   // ClaimWarm may still answer NOT_FOUND). SandboxManager runs builds that

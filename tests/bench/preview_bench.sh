@@ -11,7 +11,8 @@
 #   preview_bench.sh SANDBOXD SANDBOXCTL [N]        (N runs per case, default 5)
 # Env: SANDBOXD_TEST_CACHE_DIR (npm cache, shared with the e2e tests),
 #      RUN_TIMEOUT (seconds per run, default 600), CASES (default
-#      "dev-cold production-cold dev-warm production-warm"), SANDBOXD_ARGS
+#      "dev-cold production-cold dev-warm production-warm"), TAILWIND (4, the
+#      scaffold's default stack, or 3: the app's globals.css), SANDBOXD_ARGS
 #      (more sandboxd flags, e.g. --warm_pool_size=0 to keep the pool out),
 #      BUILD_CACHE_SEED (on: warm cases first wait, untimed, for sandboxd's
 #      start-up build-cache seeds; off: they wait too, then delete the seeds
@@ -24,6 +25,7 @@ N=${3:-5}
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}
 BUILD_CACHE_SEED=${BUILD_CACHE_SEED:-on}
 CASES=${CASES:-"dev-cold production-cold dev-warm production-warm"}
+TAILWIND=${TAILWIND:-4}
 if [ "$(id -u)" -ne 0 ] || ! command -v bwrap >/dev/null; then
   echo "preview_bench: the local provider needs root and bubblewrap" >&2; exit 1
 fi
@@ -106,7 +108,11 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
   return <html lang="en"><body>{children}</body></html>;
 }
 TSX
-  printf '@tailwind base;\n@tailwind components;\n@tailwind utilities;\n' >"$1/globals.css"
+  if [ "$TAILWIND" = 3 ]; then
+    printf '@tailwind base;\n@tailwind components;\n@tailwind utilities;\n' >"$1/globals.css"
+  else
+    printf '@import "tailwindcss";\n' >"$1/globals.css"
+  fi
 }
 
 # Memory of a running sandbox, in bytes: "cgroup_usage rss pss".
@@ -189,7 +195,7 @@ run_once() {  # CASE MODE
   rm -rf "$app" "$app".*
 }
 
-echo "preview_bench: N=$N per case, $(nproc) cores, $(uptime | sed 's/.*load/load/')"
+echo "preview_bench: N=$N per case, Tailwind $TAILWIND, $(nproc) cores, $(uptime | sed 's/.*load/load/')"
 for case in $CASES; do
   mode=${case%-*}
   case $case in

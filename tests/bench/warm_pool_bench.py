@@ -4,13 +4,14 @@ carrying the new page's marker, with a warm pool; four creates at once;
 ApplyFiles to the new content; memory per pooled and per running sandbox.
 
   warm_pool_bench.py SANDBOXD SANDBOXCTL [--creates 20] [--applies 20]
-                     [--pool 4] [--supersets 5] [--cache DIR]
+                     [--pool 4] [--v3 6] [--supersets 5] [--cache DIR]
 
 Starts its own sandboxd (local provider, needs root and bubblewrap) on a
 fresh data dir, waits for the pool to fill before each measured create (the
 figure is the warm-pool latency, not the refill rate), and prints medians
 and p95 in seconds. Each create is a different app (its own marker and
-Tailwind colour). Not a test: it prints figures and never fails on them.
+Tailwind colour) on Tailwind 4, the default stack, with a few on Tailwind 3.
+Not a test: it prints figures and never fails on them.
 """
 import argparse
 import glob
@@ -30,6 +31,8 @@ import urllib.parse
 import urllib.request
 
 V3_CSS = "@tailwind base;\n@tailwind components;\n@tailwind utilities;\n"
+# The scaffold's default stack (and create-next-app's): Tailwind 4.
+V4_CSS = '@import "tailwindcss";\n'
 LAYOUT = ('import "./globals.css";\n'
           "export default function RootLayout({ children }: "
           "{ children: React.ReactNode }) {\n"
@@ -199,9 +202,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def frontend(marker, n):
+def frontend(marker, n, css=V4_CSS):
     return {"page.tsx": page(marker, n), "layout.tsx": LAYOUT,
-            "globals.css": V3_CSS}
+            "globals.css": css}
 
 
 def main():
@@ -211,6 +214,8 @@ def main():
     ap.add_argument("--creates", type=int, default=20)
     ap.add_argument("--applies", type=int, default=20)
     ap.add_argument("--pool", type=int, default=4)
+    ap.add_argument("--v3", type=int, default=6,
+                    help="creates on Tailwind 3 (PostCSS; slower to compile)")
     ap.add_argument("--supersets", type=int, default=5,
                     help="creates that add a package the pool lacks")
     ap.add_argument("--cache", default=os.environ.get(
@@ -243,8 +248,19 @@ def main():
             d.wait_filled(filled)  # measure the warm path every time
             if len(ids) > 2:
                 d.delete(ids.pop(0))
-        print(summary("DEV create -> marker (warm pool, one at a time)",
-                      singles))
+        print(summary("DEV create -> marker (warm pool, one at a time, "
+                      "Tailwind 4: the default stack)", singles))
+
+        v3 = []
+        for n in range(args.v3):
+            marker = f"marker-v3-{n}-{os.getpid()}"
+            start = time.time()
+            sid = d.create(frontend(marker, n, V3_CSS))["sandboxId"]
+            v3.append(d.preview_until(sid, marker, start))
+            filled += 1
+            d.wait_filled(filled)
+            d.delete(sid)
+        print(summary("DEV create -> marker (warm pool, Tailwind 3)", v3))
 
         # A package the template lacks: added to the claimed sandbox.
         supersets = []

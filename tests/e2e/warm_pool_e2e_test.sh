@@ -112,10 +112,17 @@ check "deleting a file removes its route" \
 ctl watch "$A" >"$WORK/a.watch" 2>&1
 check "ApplyFiles events reach WatchBuild" 'grep -q "applying generation 3" $WORK/a.watch'
 
-# A dependency change: installed (store), then the app restarts with it.
+# A dependency added by ApplyFiles: installed into the running app (A came
+# from the pool, so it has its own node_modules), then hot reload.
 apply "$A" '{"package.json":"{\"dependencies\":{\"ms\":\"2.1.3\"}}","page.tsx":"import ms from \"ms\";\nexport default function Page() { return <h1>marker-dep-{ms(60000)}</h1>; }\n"}' >"$WORK/ap3.json"
 check "a new dependency is installed and used" \
   'grep -q SANDBOX_STATUS_READY $WORK/ap3.json && fetch "$A" | contains "marker-dep-1m\|marker-dep-<!-- -->1m"'
+ctl watch "$A" >"$WORK/a3.watch" 2>&1
+check "it was added to the running app, without a restart" \
+  'grep -q "hot reload, adding packages" $WORK/a3.watch && grep -q "adding ms@2.1.3" $WORK/a3.watch && ! grep -q "restarting" $WORK/a3.watch'
+
+# The pool refills in the background.
+check "the pool refills after being drained" 'wait_pool 4'
 
 # A create that fits no pooled sandbox (its own next.config) builds cold.
 app "$WORK/c" marker-pool-c "$V3"
@@ -136,8 +143,6 @@ H=$(python3 -c "import json;print(json.load(open('$WORK/h.json'))['sandboxId'])"
 check "an HTML-only site becomes READY and serves its page" \
   '[ "$(field h status)" = SANDBOX_STATUS_READY ] && fetch "$H" | contains marker-html-site'
 
-# The pool refills in the background.
-check "the pool refills after being drained" 'wait_pool 4'
 
 # A create that needs a package the template lacks takes a pooled sandbox
 # anyway: the package is added to it before the new files are synced.
@@ -148,7 +153,7 @@ ctl create --dir "$WORK/d" --wait -o json >"$WORK/d.json"
 D=$(python3 -c "import json;print(json.load(open('$WORK/d.json'))['sandboxId'])")
 ctl watch "$D" >"$WORK/d.watch" 2>&1
 check "a create adding a package is served by a pooled sandbox" \
-  '[ "$(field d fromWarmPool)" = True ] && grep -q "adding ms@2.1.3 to the pre-started sandbox" $WORK/d.watch'
+  '[ "$(field d fromWarmPool)" = True ] && grep -q "adding ms@2.1.3 to the running sandbox" $WORK/d.watch'
 check "its first response uses the added package" \
   'fetch "$D" | contains "marker-pool-d-2m\|marker-pool-d-<!-- -->2m"'
 check "the package went into its own node_modules (root-owned, not linked into the shared store)" \

@@ -11,6 +11,8 @@ FakeProvider::FakeProvider() {
   // cold.
   defaults_[Call::kClaimWarm] =
       Step{.result = absl::NotFoundError("the fake has no warm pool")};
+  defaults_[Call::kAddDependencies] =
+      Step{.result = absl::UnimplementedError("the fake cannot add packages")};
 }
 
 void FakeProvider::Record(CallRecord record) {
@@ -301,6 +303,19 @@ absl::StatusOr<std::vector<ProviderSandbox>> FakeProvider::List(
                         .detail = ""});
   }
   return out;
+}
+
+absl::Status FakeProvider::AddDependencies(std::string_view sandbox_id,
+                                           const scaffold::Project& project,
+                                           const OutputSink& sink,
+                                           const CallContext& ctx) {
+  Record({.call = Call::kAddDependencies,
+          .sandbox_id = std::string(sandbox_id),
+          .dependency_fingerprint = project.plan.dependency_fingerprint});
+  absl::StatusOr<Step> step = Enter(Call::kAddDependencies, ctx);
+  if (!step.ok()) return step.status();
+  Emit(*step, sink);
+  return step->result;
 }
 
 bool FakeProvider::HasWarmFit(const ProvisionSpec& spec,

@@ -30,7 +30,8 @@ class FakeProvider : public Provider {
     kStart,
     kDestroy,
     kList,
-    kClaimWarm  // NOT_FOUND ("the fake has no warm pool") unless scripted
+    kClaimWarm,       // NOT_FOUND ("the fake has no warm pool") unless scripted
+    kAddDependencies  // UNIMPLEMENTED unless scripted
   };
   // One call as it arrived (before any gate), for tests that assert what
   // the core asked of the provider.
@@ -114,6 +115,11 @@ class FakeProvider : public Provider {
                          const scaffold::Project& project,
                          const OutputSink& sink,
                          const CallContext& ctx) override;
+  // On success the sandbox's app "has" the project's dependencies.
+  absl::Status AddDependencies(std::string_view sandbox_id,
+                               const scaffold::Project& project,
+                               const OutputSink& sink,
+                               const CallContext& ctx) override;
   // What SetWarmFit said (false by default); never for PRODUCTION.
   bool HasWarmFit(const ProvisionSpec& spec,
                   const scaffold::Project& project) override;

@@ -171,15 +171,52 @@ TEST(SandboxApplyTest, DependencyChangeRebuildsCold) {
   EXPECT_EQ(done.generation(), 2);
 
   std::vector<CallRecord> calls = CallsAfter(env, id, before);
+  // The provider is asked to add the package to the running app first; the
+  // fake cannot, so the app restarts with a full install.
   EXPECT_THAT(Kinds(calls),
-              ElementsAre(Call::kStop, Call::kProvision, Call::kStart,
-                          Call::kUpload, Call::kInstall, Call::kStartApp));
+              ElementsAre(Call::kAddDependencies, Call::kStop, Call::kProvision,
+                          Call::kStart, Call::kUpload, Call::kInstall,
+                          Call::kStartApp));
+  EXPECT_THAT(StoryAfter(env, id, 0).system_lines,
+              Contains(HasSubstr("cannot add the packages to the running app "
+                                 "(the fake cannot add packages)")));
   const CallRecord* install = Last(calls, Call::kInstall);
   ASSERT_NE(install, nullptr);
   EXPECT_NE(install->dependency_fingerprint, old_fingerprint);
   EXPECT_THAT(Last(calls, Call::kUpload)->files.at("package.json"),
               HasSubstr("zod"));
   EXPECT_EQ(Last(calls, Call::kStartApp)->generation_token, id + ".g2");
+}
+
+TEST(SandboxApplyTest, AddedPackagesLandByHotReloadWhenTheProviderCan) {
+  CoreTestEnv env;
+  env.provider().SetDefault(
+      Call::kAddDependencies,
+      {.output = {{OutputStream::kStdout, "added 1 package in 1.2s"}}});
+  Sandbox ready = CreateReady(env, FrontendRequest());
+  const std::string id = ready.sandbox_id();
+  const size_t before = env.provider().Calls(id).size();
+  const int64_t seq = LastSequence(env, id);
+
+  ApplyFilesRequest request = Batch(id, "with-zod");
+  (*request.mutable_files())["package.json"] =
+      R"({"dependencies": {"zod": "^3.22.0"}})";
+  ASSERT_THAT(env.manager().ApplyFiles(CoreTestEnv::kAlice, request), IsOk());
+  Sandbox done = env.AwaitSettled(id);
+  EXPECT_EQ(done.status(), sandbox::v1::SANDBOX_STATUS_READY);
+
+  std::vector<CallRecord> calls = CallsAfter(env, id, before);
+  // Added before the files that import it; no stop, no reinstall.
+  EXPECT_THAT(Kinds(calls), ElementsAre(Call::kAddDependencies, Call::kUpload,
+                                        Call::kStartApp));
+  EXPECT_TRUE(env.provider().Running(id));
+  Story story = StoryAfter(env, id, seq);
+  EXPECT_THAT(story.phases, ElementsAre(sandbox::v1::BUILD_PHASE_INSTALLING,
+                                        sandbox::v1::BUILD_PHASE_UPLOADING,
+                                        sandbox::v1::BUILD_PHASE_STARTING,
+                                        sandbox::v1::BUILD_PHASE_READY));
+  EXPECT_THAT(story.system_lines,
+              Contains(HasSubstr("hot reload, adding packages")));
 }
 
 TEST(SandboxApplyTest, ProductionApplyRebuildsWithTheBuildPhase) {
