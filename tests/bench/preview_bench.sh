@@ -117,7 +117,10 @@ TSX
 
 # Memory of a running sandbox, in bytes: "cgroup_usage rss pss".
 sandbox_memory() {  # ID
-  local mem=/sys/fs/cgroup/memory/sandboxd/$1 pids=/sys/fs/cgroup/pids/sandboxd/$1
+  # cgroup v1: under the provider's directory (sandboxd-<hash of its root>).
+  local mem pids
+  mem=$(ls -d /sys/fs/cgroup/memory/sandboxd*/"$1" 2>/dev/null | head -1)
+  pids=$(ls -d /sys/fs/cgroup/pids/sandboxd*/"$1" 2>/dev/null | head -1)
   local usage=0 rss=0 pss=0
   if [ -r "$mem/memory.usage_in_bytes" ]; then  # cgroup v1
     usage=$(cat "$mem/memory.usage_in_bytes")
