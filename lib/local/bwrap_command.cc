@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "lib/local/registry_proxy.h"
 
 namespace sandboxd::local {
 namespace {
@@ -17,15 +18,11 @@ void Add(std::vector<std::string>& argv,
 
 std::vector<std::string> BuildBwrapArgv(const BwrapSpec& spec) {
   std::vector<std::string> argv = {spec.bwrap_path};
-  // Namespaces. --unshare-net is left out only for installs, which need the
-  // registry; the app and builds get a netns with nothing but loopback.
+  // Namespaces. Every sandbox gets a netns with nothing but loopback;
+  // installs reach the registry only through the tunnel socket.
   Add(argv, {"--unshare-user", "--unshare-pid", "--unshare-ipc",
-             "--unshare-uts", "--unshare-cgroup-try"});
-  if (spec.install) {
-    argv.push_back("--share-net");
-  } else {
-    argv.push_back("--unshare-net");
-  }
+             "--unshare-uts", "--unshare-cgroup-try", "--unshare-net"});
+  const bool tunnel = spec.install && !spec.registry_socket.empty();
   Add(argv, {"--uid", absl::StrCat(kSandboxInnerUid), "--gid",
              absl::StrCat(kSandboxInnerUid)});
   Add(argv, {"--die-with-parent", "--new-session", "--cap-drop", "ALL",
@@ -45,6 +42,13 @@ std::vector<std::string> BuildBwrapArgv(const BwrapSpec& spec) {
     env["npm_config_update_notifier"] = "false";
     env["npm_config_fund"] = "false";
     env["npm_config_audit"] = "false";
+  }
+  if (tunnel) {
+    const std::string proxy =
+        absl::StrCat("http://127.0.0.1:", kRegistryForwarderPort);
+    env["npm_config_proxy"] = proxy;
+    env["npm_config_https_proxy"] = proxy;
+    env["npm_config_noproxy"] = "";
   }
   for (const auto& [name, value] : spec.environment) env[name] = value;
   for (const auto& [name, value] : env) Add(argv, {"--setenv", name, value});
@@ -69,6 +73,11 @@ std::vector<std::string> BuildBwrapArgv(const BwrapSpec& spec) {
   Add(argv, {"--proc", "/proc", "--dev", "/dev"});
   Add(argv, {"--size", absl::StrCat(spec.tmp_bytes), "--tmpfs", "/tmp",
              "--size", "1048576", "--tmpfs", "/run"});
+  if (tunnel) {
+    Add(argv,
+        {"--bind", spec.registry_socket, "/run/sandboxd/registry.sock",
+         "--ro-bind", spec.registry_forwarder, "/run/sandboxd/forwarder.js"});
+  }
   Add(argv, {"--bind", spec.app_dir, "/app"});
   if (!spec.node_modules_dir.empty()) {
     Add(argv, {"--ro-bind", spec.node_modules_dir, "/app/node_modules"});
@@ -79,7 +88,15 @@ std::vector<std::string> BuildBwrapArgv(const BwrapSpec& spec) {
   // The root tmpfs bwrap builds would otherwise be writable too.
   Add(argv, {"--remount-ro", "/"});
   Add(argv, {"--chdir", "/app", "--info-fd", absl::StrCat(spec.info_fd)});
-  Add(argv, {"/bin/sh", "-c", spec.shell_command});
+  if (tunnel) {
+    // The forwarder listens, then runs the command ($0) and exits with it.
+    Add(argv, {"/bin/sh", "-c",
+               "exec node /run/sandboxd/forwarder.js "
+               "/run/sandboxd/registry.sock \"$0\"",
+               spec.shell_command});
+  } else {
+    Add(argv, {"/bin/sh", "-c", spec.shell_command});
+  }
   return argv;
 }
 

@@ -24,10 +24,16 @@ struct BwrapSpec {
   std::string app_dir;
   // If set, mounted read-only at /app/node_modules.
   std::string node_modules_dir;
-  // Install sandboxes only: network shared with the host (for the npm
-  // registry), the host's resolv.conf and CA certificates, and the npm cache
-  // mounted read-write at /npm-cache.
+  // Install sandboxes only: the host's CA certificates, the npm cache
+  // mounted read-write at /npm-cache, and (if registry_socket is set) the
+  // registry tunnel: the socket of lib/local/registry_proxy.h and the
+  // forwarder script (kRegistryForwarderJs) at /run/sandboxd/, npm's proxy
+  // set to the forwarder, and the command run through it. Like every
+  // sandbox, an install has its own network namespace (loopback only):
+  // without registry_socket it has no network at all.
   bool install = false;
+  std::string registry_socket;
+  std::string registry_forwarder;
   std::string npm_cache_dir;
   std::string resolv_conf = "/etc/resolv.conf";
   std::string ca_certs_dir = "/etc/ssl/certs";

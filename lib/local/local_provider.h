@@ -27,6 +27,7 @@
 #include "lib/local/local_provider_options.h"
 #include "lib/local/netns_dialer.h"
 #include "lib/local/process_launcher.h"
+#include "lib/local/registry_proxy.h"
 #include "lib/local/sandbox_process.h"
 #include "lib/local/sandbox_record.h"
 #include "lib/local/warm_template.h"
@@ -241,6 +242,8 @@ class LocalProvider final : public Provider {
   std::unique_ptr<ProcessLauncher> launcher_;
   std::unique_ptr<NetnsDialer> dialer_;
   DependencyStore store_;
+  // The install sandboxes' only way out (started by Init).
+  std::unique_ptr<RegistryProxy> registry_proxy_;
 
   absl::Mutex mu_;
   std::map<std::string, std::shared_ptr<Sandbox>, std::less<>> sandboxes_

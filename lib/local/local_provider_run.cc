@@ -60,7 +60,14 @@ absl::StatusOr<std::shared_ptr<SandboxProcess>> LocalProvider::Spawn(
   spec.app_dir = request.app_dir;
   spec.node_modules_dir = request.node_modules_dir;
   spec.install = request.kind == Kind::kInstall;
-  if (spec.install) spec.npm_cache_dir = options_.npm_cache_dir;
+  if (spec.install) {
+    spec.npm_cache_dir = options_.npm_cache_dir;
+    if (registry_proxy_ != nullptr) {
+      spec.registry_socket = registry_proxy_->socket_path();
+      spec.registry_forwarder =
+          options_.root_dir + "/etc/registry-forwarder.js";
+    }
+  }
   spec.tmp_bytes = options_.limits.tmp_bytes;
   spec.environment = request.environment;
   spec.shell_command = request.shell_command;

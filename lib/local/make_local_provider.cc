@@ -142,9 +142,16 @@ absl::Status LocalProvider::Init() {
            {"passwd", SyntheticPasswd()},
            {"group", SyntheticGroup()},
            {"nsswitch.conf", SyntheticNsswitch(false)},
-           {"nsswitch-install.conf", SyntheticNsswitch(true)}}) {
+           {"nsswitch-install.conf", SyntheticNsswitch(true)},
+           {"registry-forwarder.js", kRegistryForwarderJs}}) {
     RETURN_IF_ERROR(WriteFileAtomic(etc + "/" + name, content, 0644));
   }
+  // Install sandboxes reach the registry through this socket only.
+  RETURN_IF_ERROR(EnsureDir(root + "/run", 0755, 0, 0));
+  ASSIGN_OR_RETURN(registry_proxy_,
+                   RegistryProxy::Start(RegistryProxy::Options{
+                       .socket_path = root + "/run/registry.sock",
+                       .allowed = options_.registry_hosts}));
   const std::string& cache = options_.npm_cache_dir;
   if (root_mode) RETURN_IF_ERROR(CheckTraversable(cache));
   struct stat st;

@@ -12,6 +12,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::Not;
 
 BwrapSpec AppSpec() {
@@ -80,14 +81,29 @@ TEST(BwrapCommandTest, CommandRunsThroughShellInApp) {
   EXPECT_TRUE(HasSequence(argv, {"--chdir", "/app", "--info-fd", "3"}));
 }
 
-TEST(BwrapCommandTest, InstallSandboxSharesNetworkWithResolverCertsAndCache) {
+TEST(BwrapCommandTest, InstallSandboxReachesTheRegistryOnlyThroughTheTunnel) {
   BwrapSpec spec = AppSpec();
   spec.install = true;
   spec.node_modules_dir.clear();
   spec.npm_cache_dir = "/cache";
+  spec.registry_socket = "/data/local/run/registry.sock";
+  spec.registry_forwarder = "/data/local/etc/registry-forwarder.js";
+  spec.shell_command = "npm install --ignore-scripts";
   std::vector<std::string> argv = BuildBwrapArgv(spec);
-  EXPECT_THAT(argv, Contains("--share-net"));
-  EXPECT_THAT(argv, Not(Contains("--unshare-net")));
+  // Its own network namespace, like every sandbox: no host network.
+  EXPECT_THAT(argv, Contains("--unshare-net"));
+  EXPECT_THAT(argv, Not(Contains("--share-net")));
+  EXPECT_TRUE(HasSequence(argv, {"--bind", "/data/local/run/registry.sock",
+                                 "/run/sandboxd/registry.sock"}));
+  EXPECT_TRUE(
+      HasSequence(argv, {"--ro-bind", "/data/local/etc/registry-forwarder.js",
+                         "/run/sandboxd/forwarder.js"}));
+  EXPECT_TRUE(HasSequence(
+      argv, {"--setenv", "npm_config_https_proxy", "http://127.0.0.1:3128"}));
+  // The command runs through the forwarder, unquoted ($0).
+  EXPECT_EQ(argv.back(), "npm install --ignore-scripts");
+  EXPECT_THAT(argv[argv.size() - 2],
+              HasSubstr("exec node /run/sandboxd/forwarder.js"));
   EXPECT_TRUE(
       HasSequence(argv, {"--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf"}));
   EXPECT_TRUE(
@@ -98,6 +114,15 @@ TEST(BwrapCommandTest, InstallSandboxSharesNetworkWithResolverCertsAndCache) {
   EXPECT_TRUE(
       HasSequence(argv, {"--ro-bind", "/data/local/etc/nsswitch-install.conf",
                          "/etc/nsswitch.conf"}));
+}
+
+TEST(BwrapCommandTest, InstallSandboxWithoutATunnelHasNoNetwork) {
+  BwrapSpec spec = AppSpec();
+  spec.install = true;
+  std::vector<std::string> argv = BuildBwrapArgv(spec);
+  EXPECT_THAT(argv, Contains("--unshare-net"));
+  EXPECT_THAT(argv, Not(Contains("/run/sandboxd/registry.sock")));
+  EXPECT_EQ(argv[argv.size() - 2], "-c");
 }
 
 TEST(BwrapCommandTest, AppSandboxNeverGetsTheNpmCache) {

@@ -171,6 +171,67 @@ TEST_F(EscapeTest, CannotReachHostLoopbackOrTheOutsideWorld) {
   ::close(listener);
 }
 
+TEST_F(EscapeTest, AnInstallSandboxReachesOnlyTheRegistry) {
+  // npm, and any dependency spec a registry package declares (a tarball
+  // URL, a git host), must not reach the host, the metadata service or the
+  // network: install sandboxes have their own netns and a tunnel that
+  // opens to the registry only.
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+            0);
+  ASSERT_EQ(::listen(listener, 8), 0);
+  socklen_t len = sizeof(addr);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string port = absl::StrCat(ntohs(addr.sin_port));
+
+  const std::string probe = absl::StrCat(
+      "const net=require('net');"
+      "const tcp=(h,p)=>new Promise(r=>{const s=net.connect(+p,h);"
+      "s.setTimeout(3000,()=>{r('TIMEOUT');s.destroy()});"
+      "s.on('connect',()=>{r('CONNECTED');s.destroy()});"
+      "s.on('error',e=>r(e.code))});"
+      "const tunnel=t=>new Promise(r=>{const s=net.connect(3128,'127.0.0.1',"
+      "()=>s.write('CONNECT '+t+' HTTP/1.1\\r\\n\\r\\n'));let b='';"
+      "s.on('data',d=>{b+=d;const i=b.indexOf('\\r\\n');"
+      "if(i>=0){r(b.slice(0,i));s.destroy()}});"
+      "s.on('error',e=>r(e.code));"
+      "s.setTimeout(20000,()=>{r('TIMEOUT');s.destroy()})});"
+      "(async()=>{"
+      "console.log('HOST',await tcp('127.0.0.1',",
+      port,
+      "));"
+      "console.log('OUT',await tcp('1.1.1.1',443));"
+      "console.log('TUN-HOST',await tunnel('127.0.0.1:",
+      port,
+      "'));"
+      "console.log('TUN-META',await tunnel('169.254.169.254:80'));"
+      "console.log('TUN-REG',await tunnel('registry.npmjs.org:443'));"
+      "})()");
+  scaffold::BuildPlan plan;
+  plan.install_command =
+      absl::StrCat("node -e \"", probe, "\"; mkdir -p node_modules");
+  plan.dependency_fingerprint = "aaaabbbb00002222";
+  LineCollector out;
+  ASSERT_TRUE(provider()
+                  .InstallDependencies("s1", plan, out.sink(),
+                                       Within(absl::Seconds(90)))
+                  .ok())
+      << out.Text();
+  const std::string text = out.Text();
+  EXPECT_THAT(text, HasSubstr("HOST ECONNREFUSED"));
+  EXPECT_THAT(text, HasSubstr("OUT ENETUNREACH"));
+  EXPECT_THAT(text, HasSubstr("TUN-HOST HTTP/1.1 403 Forbidden"));
+  EXPECT_THAT(text, HasSubstr("TUN-META HTTP/1.1 403 Forbidden"));
+  EXPECT_THAT(text, HasSubstr("TUN-REG HTTP/1.1 200 Connection Established"));
+  pollfd pfd = {listener, POLLIN, 0};
+  EXPECT_EQ(::poll(&pfd, 1, 0), 0);
+  ::close(listener);
+}
+
 TEST_F(EscapeTest, ForkBombIsContainedByThePidsLimit) {
   LineCollector out;
   absl::StatusOr<int> code =
