@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
                                  .preview_domain = c.preview_domain,
                                  .npm_cache_dir = c.local_npm_cache,
                                  .warm_pool_size = c.warm_pool_size,
-                                 .cgroup_v2_parent = c.local_cgroup_v2_parent});
+                                 .cgroup_v2_parent = c.local_cgroup_v2_parent,
+                                 .npm_registry = c.local_npm_registry});
   });
 }

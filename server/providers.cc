@@ -26,6 +26,9 @@ absl::StatusOr<std::unique_ptr<Provider>> MakeProvider(
     options.preview_http_port = config.http_port;
     options.npm_cache_dir = config.npm_cache_dir;
     options.cgroup_v2_parent = config.cgroup_v2_parent;
+    if (!config.npm_registry.empty()) {
+      options.npm_registry = config.npm_registry;
+    }
     options.warm_pool.size_per_profile = config.warm_pool_size;
     absl::StatusOr<std::unique_ptr<local::LocalProvider>> provider =
         local::MakeLocalProvider(options);

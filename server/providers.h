@@ -18,6 +18,7 @@ struct ProviderConfig {
   std::string npm_cache_dir;  // local: empty means under data_dir
   int warm_pool_size = 0;     // local: pooled DEV sandboxes per Tailwind major
   std::string cgroup_v2_parent;  // local: a delegated cgroup v2 directory
+  std::string npm_registry;      // local: empty means the public registry
 };
 
 // INVALID_ARGUMENT for an unknown name; FAILED_PRECONDITION (saying what is

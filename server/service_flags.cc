@@ -53,6 +53,9 @@ ABSL_FLAG(int, warm_pool_size, 1,
 ABSL_FLAG(std::string, local_npm_cache, "",
           "npm cache shared by the local provider's install sandboxes "
           "(default DATA_DIR/local/npm-cache)");
+ABSL_FLAG(std::string, local_npm_registry, "https://registry.npmjs.org/",
+          "Local provider: the npm registry (https) dependency installs use; "
+          "install sandboxes can reach its host and port and nothing else");
 ABSL_FLAG(std::string, local_cgroup_v2_parent, "",
           "Local provider on a pure cgroup v2 host, or unprivileged: the "
           "delegated cgroup v2 directory (writable by sandboxd) under which "
@@ -123,6 +126,7 @@ ServiceConfig ServiceConfigFromFlags() {
   config.min_idle_timeout = absl::GetFlag(FLAGS_min_idle_timeout);
   config.local_npm_cache = absl::GetFlag(FLAGS_local_npm_cache);
   config.local_cgroup_v2_parent = absl::GetFlag(FLAGS_local_cgroup_v2_parent);
+  config.local_npm_registry = absl::GetFlag(FLAGS_local_npm_registry);
   config.warm_pool_size = absl::GetFlag(FLAGS_warm_pool_size);
   config.cors_allowed_origins = absl::GetFlag(FLAGS_cors_allowed_origins);
   config.log_rpcs = absl::GetFlag(FLAGS_log_rpcs);

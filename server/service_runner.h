@@ -39,6 +39,7 @@ struct ServiceConfig {
   absl::Duration min_idle_timeout = absl::Minutes(1);
   std::string local_npm_cache;  // empty: DATA_DIR/local/npm-cache
   std::string local_cgroup_v2_parent;
+  std::string local_npm_registry;
   int warm_pool_size = 1;  // local: pooled DEV sandboxes per Tailwind major
   std::vector<std::string> cors_allowed_origins;
   bool log_rpcs = true;

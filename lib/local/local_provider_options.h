@@ -71,9 +71,10 @@ struct LocalProviderOptions {
   std::string cgroup_v2_parent;
   std::string bwrap_path = "/usr/bin/bwrap";
   WarmPoolOptions warm_pool;
-  // What install sandboxes may reach ("host:port"), through the registry
-  // tunnel (lib/local/registry_proxy.h): npm's registry, nothing else.
-  std::vector<std::string> registry_hosts = {"registry.npmjs.org:443"};
+  // The npm registry installs use (https). Install sandboxes reach its
+  // host:port through the registry tunnel (lib/local/registry_proxy.h), and
+  // nothing else.
+  std::string npm_registry = "https://registry.npmjs.org/";
   // How often the disk watchdog measures running sandboxes' project dirs.
   absl::Duration disk_check_interval = absl::Seconds(1);
 };

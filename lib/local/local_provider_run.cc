@@ -62,6 +62,7 @@ absl::StatusOr<std::shared_ptr<SandboxProcess>> LocalProvider::Spawn(
   spec.install = request.kind == Kind::kInstall;
   if (spec.install) {
     spec.npm_cache_dir = options_.npm_cache_dir;
+    spec.environment["npm_config_registry"] = options_.npm_registry;
     if (registry_proxy_ != nullptr) {
       spec.registry_socket = registry_proxy_->socket_path();
       spec.registry_forwarder =

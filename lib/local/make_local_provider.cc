@@ -148,10 +148,12 @@ absl::Status LocalProvider::Init() {
   }
   // Install sandboxes reach the registry through this socket only.
   RETURN_IF_ERROR(EnsureDir(root + "/run", 0755, 0, 0));
-  ASSIGN_OR_RETURN(registry_proxy_,
-                   RegistryProxy::Start(RegistryProxy::Options{
-                       .socket_path = root + "/run/registry.sock",
-                       .allowed = options_.registry_hosts}));
+  ASSIGN_OR_RETURN(std::string registry,
+                   RegistryTunnelTarget(options_.npm_registry));
+  ASSIGN_OR_RETURN(
+      registry_proxy_,
+      RegistryProxy::Start(RegistryProxy::Options{
+          .socket_path = root + "/run/registry.sock", .allowed = {registry}}));
   const std::string& cache = options_.npm_cache_dir;
   if (root_mode) RETURN_IF_ERROR(CheckTraversable(cache));
   struct stat st;

@@ -113,6 +113,37 @@ int Connect(const std::string& host, const std::string& port,
 
 }  // namespace
 
+absl::StatusOr<std::string> RegistryTunnelTarget(std::string_view url) {
+  constexpr std::string_view kScheme = "https://";
+  auto invalid = [&] {
+    return absl::InvalidArgumentError(
+        absl::StrCat("npm registry \"", std::string(url),
+                     "\" is not an https URL (https://host[:port]/...)"));
+  };
+  if (!url.starts_with(kScheme)) return invalid();
+  std::string_view authority = url.substr(kScheme.size());
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (authority.empty() || authority.find('@') != std::string_view::npos ||
+      authority.front() == ':' || authority.front() == '[') {
+    return invalid();
+  }
+  for (char c : authority) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '-' && c != ':') {
+      return invalid();
+    }
+  }
+  const size_t colon = authority.find(':');
+  if (colon == std::string_view::npos) {
+    return absl::AsciiStrToLower(absl::StrCat(std::string(authority), ":443"));
+  }
+  int port = 0;
+  if (!absl::SimpleAtoi(std::string(authority.substr(colon + 1)), &port) ||
+      port < 1 || port > 65535) {
+    return invalid();
+  }
+  return absl::AsciiStrToLower(std::string(authority));
+}
+
 absl::StatusOr<std::unique_ptr<RegistryProxy>> RegistryProxy::Start(
     Options options) {
   if (options.allowed.empty()) {

@@ -18,6 +18,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -36,6 +37,12 @@ inline constexpr int kRegistryForwarderPort = 3128;
 // socket given as argv[2], runs `/bin/sh -c argv[3]` once listening, and
 // exits with its status.
 extern const char kRegistryForwarderJs[];
+
+// The "host:port" an npm registry URL (https://host[:port]/path) is
+// reached at, for the allow list. INVALID_ARGUMENT unless it is an https
+// URL with a host (npm tunnels https through the proxy; plain http would
+// need a forwarding proxy).
+absl::StatusOr<std::string> RegistryTunnelTarget(std::string_view url);
 
 class RegistryProxy {
  public:

@@ -139,6 +139,21 @@ TEST_F(RegistryProxyTest, RefusesPlainRequestsAndMalformedOnes) {
   EXPECT_EQ(Exchange("CONNECT localhost:1 HTTP/1.1\r\n"), "");
 }
 
+TEST(RegistryTunnelTargetTest, IsTheHttpsHostAndPort) {
+  EXPECT_EQ(*RegistryTunnelTarget("https://registry.npmjs.org/"),
+            "registry.npmjs.org:443");
+  EXPECT_EQ(*RegistryTunnelTarget("https://Npm.Example.com:8443/repo/npm/"),
+            "npm.example.com:8443");
+  for (const char* bad :
+       {"http://registry.npmjs.org/", "https://", "https://:443/",
+        "https://user:pw@host/", "https://host:0/", "https://host:99999/",
+        "https://ho st/", "registry.npmjs.org"}) {
+    EXPECT_EQ(RegistryTunnelTarget(bad).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
 TEST(RegistryProxyStartTest, ChecksItsOptions) {
   EXPECT_EQ(
       RegistryProxy::Start({.socket_path = "/tmp/x.sock"}).status().code(),
