@@ -441,6 +441,13 @@ absl::Status ChownTree(const std::string& dir, uid_t uid, gid_t gid,
 absl::Status RemoveTree(const std::string& path) {
   std::error_code error;
   std::filesystem::remove_all(path, error);
+  // An entry that vanished meanwhile (a dying process's last file, another
+  // remover) fails remove_all with ENOENT: the walk just starts again.
+  for (int retry = 0;
+       retry < 3 && error == std::errc::no_such_file_or_directory; ++retry) {
+    error.clear();
+    std::filesystem::remove_all(path, error);
+  }
   if (error && ::geteuid() != 0) {
     // Unprivileged mode: a sandbox runs as our uid and can leave
     // directories without u+w; restore it (never following symlinks) and

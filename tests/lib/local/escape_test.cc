@@ -56,6 +56,8 @@ class EscapeTest : public ::testing::Test {
       options.limits.pids = kPidsLimit;
       options.limits.disk_bytes = kDiskBudget;
       options.limits.tmp_bytes = 16 << 20;
+      // The disk watchdog's overshoot is what one check interval can write.
+      options.disk_check_interval = absl::Milliseconds(100);
     });
     ASSERT_NE(env_, nullptr);
     ASSERT_TRUE(env_->Create("s1", {{"package.json", "{}"}}).ok());

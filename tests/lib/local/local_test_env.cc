@@ -62,9 +62,9 @@ LocalTestEnv::~LocalTestEnv() {
         provider_->List(Within(absl::Seconds(10)));
     if (sandboxes.ok()) {
       for (const ProviderSandbox& sandbox : *sandboxes) {
-        EXPECT_TRUE(
-            provider_->Destroy(sandbox.sandbox_id, Within(absl::Seconds(20)))
-                .ok());
+        absl::Status destroyed =
+            provider_->Destroy(sandbox.sandbox_id, Within(absl::Seconds(20)));
+        EXPECT_TRUE(destroyed.ok()) << sandbox.sandbox_id << ": " << destroyed;
       }
     }
     provider_.reset();
