@@ -28,8 +28,9 @@ using HttpResponse =
 // Status line and fields only, for streamed responses.
 using HttpResponseHeader = boost::beast::http::response_header<>;
 
-class Responder;     // lib/http/responder.h
-class StreamWriter;  // lib/http/stream_writer.h
+struct ServerLiveness;  // lib/http/server_core.h
+class Responder;        // lib/http/responder.h
+class StreamWriter;     // lib/http/stream_writer.h
 
 // Counts a taken-over connection against HttpServerOptions::max_connections
 // until destroyed. Move-only; safe to destroy on any thread, even after the
@@ -66,6 +67,10 @@ struct TakeoverContext {
       boost::beast::http::request_parser<boost::beast::http::empty_body>>
       parser;
   ConnectionSlot slot;
+  // Whether the server (and its io_context) still exists: a handler that
+  // moves the context to other threads posts back to `stream`'s executor
+  // only while it does (lib/http/preview_proxy.cc).
+  std::shared_ptr<ServerLiveness> liveness;
 
   const boost::beast::http::request_header<>& request() const {
     return parser->get();

@@ -163,7 +163,7 @@ void HttpSession::Takeover(const TakeoverHandler& handler) {
   stream_.expires_never();
   TakeoverContext context{std::move(stream_), std::move(buffer_),
                           std::move(header_parser_),
-                          ConnectionSlot(core_.taken_over)};
+                          ConnectionSlot(core_.taken_over), core_.liveness};
   // The slot counts the connection before the registry forgets it, so the
   // connection cap never undercounts.
   closed_ = true;

@@ -16,6 +16,7 @@
 #include "boost/beast/http/write.hpp"
 #include "lib/http/handler.h"
 #include "lib/http/preview_access.h"
+#include "lib/http/server_core.h"
 
 namespace sandboxd {
 namespace {
@@ -172,13 +173,47 @@ void WriteResponse(std::shared_ptr<TakeoverContext> ctx,
 
 // Writes one small response and closes the connection. Callable from any
 // thread: the write starts on the connection's strand.
+// Runs `fn` on the connection's executor if its server still exists, and
+// says whether it did. The dialer pool hands everything to the io side
+// through it: a destroyed server's io_context must not be posted to, and a
+// context, whose socket belongs to that io_context, must not be destroyed
+// on a pool thread once the server is gone. So then a reference to the
+// context is deliberately leaked (only ever while the server shuts down).
+// Where a context's io side is, read before the context can be moved into
+// a relay by its io thread (a pool thread must not read it afterwards).
+struct IoSide {
+  std::shared_ptr<ServerLiveness> liveness;
+  net::any_io_executor executor;
+};
+IoSide IoSideOf(TakeoverContext& ctx) {
+  return IoSide{ctx.liveness, ctx.stream.get_executor()};
+}
+
+template <class Fn>
+bool PostIfAlive(const IoSide& io, const std::shared_ptr<TakeoverContext>& ctx,
+                 Fn&& fn) {
+  absl::MutexLock lock(&io.liveness->mu);
+  if (io.liveness->alive) {
+    net::post(io.executor, std::forward<Fn>(fn));
+    return true;
+  }
+  new std::shared_ptr<TakeoverContext>(ctx);  // the leak described above
+  return false;
+}
+
+// Drops a pool thread's reference to `ctx` on the io side (PostIfAlive).
+void ReleaseOnIo(const IoSide& io, std::shared_ptr<TakeoverContext>& ctx) {
+  std::shared_ptr<TakeoverContext> last = std::move(ctx);
+  PostIfAlive(io, last, [last] {});
+}
+
 void Answer(std::shared_ptr<TakeoverContext> ctx, http::status status,
             std::string content_type, std::string body) {
   auto response = std::make_shared<Response>(status, ctx->request().version());
   response->set(http::field::content_type, content_type);
   response->body() = std::move(body);
-  net::post(ctx->stream.get_executor(),
-            [ctx, response] { WriteResponse(ctx, response); });
+  PostIfAlive(IoSideOf(*ctx), ctx,
+              [ctx, response] { WriteResponse(ctx, response); });
 }
 
 // The URL token's trade: the same URL without it, and the cookie. The
@@ -256,64 +291,86 @@ class PreviewHandler : public std::enable_shared_from_this<PreviewHandler> {
   void Gate(std::shared_ptr<TakeoverContext> ctx, std::string id,
             absl::Time hold_until) {
     auto self = shared_from_this();
-    net::post(dialers_, [self, ctx, id, hold_until] {
-      switch (self->backend_->GetVisibility(id)) {
-        case PreviewBackend::Visibility::kNotFound:
-          return Answer(ctx, http::status::not_found, "text/plain",
-                        absl::StrCat("no preview for ", id, "\n"));
-        case PreviewBackend::Visibility::kPrivate:
-          return Answer(ctx, http::status::forbidden,
-                        "text/html; charset=utf-8", PrivatePage(id));
-        case PreviewBackend::Visibility::kPublic:
-          return self->Route(ctx, id, hold_until);
-      }
+    net::post(dialers_, [self, ctx, id, hold_until]() mutable {
+      const IoSide io = IoSideOf(*ctx);
+      self->GateOnPool(ctx, id, hold_until);
+      ReleaseOnIo(io, ctx);
     });
+  }
+
+  void GateOnPool(const std::shared_ptr<TakeoverContext>& ctx,
+                  const std::string& id, absl::Time hold_until) {
+    switch (backend_->GetVisibility(id)) {
+      case PreviewBackend::Visibility::kNotFound:
+        return Answer(ctx, http::status::not_found, "text/plain",
+                      absl::StrCat("no preview for ", id, "\n"));
+      case PreviewBackend::Visibility::kPrivate:
+        return Answer(ctx, http::status::forbidden, "text/html; charset=utf-8",
+                      PrivatePage(id));
+      case PreviewBackend::Visibility::kPublic:
+        return Route(ctx, id, hold_until);
+    }
   }
 
   // Checks and dials off the io thread (both may touch the store or block).
   void Route(std::shared_ptr<TakeoverContext> ctx, std::string id,
              absl::Time hold_until) {
     auto self = shared_from_this();
-    net::post(dialers_, [self, ctx, id, hold_until] {
-      PreviewBackend::Status status = self->backend_->Check(id);
-      switch (status.state) {
-        case PreviewBackend::State::kNotFound:
-          return Answer(ctx, http::status::not_found, "text/plain",
-                        absl::StrCat("no preview for ", id, "\n"));
-        case PreviewBackend::State::kStarting:
-          if (status.waking && absl::Now() < hold_until) {
-            return self->RetryLater(ctx, id, hold_until);
-          }
-          return Answer(ctx, http::status::ok, "text/html; charset=utf-8",
-                        WaitingPage(id, status.phase));
-        case PreviewBackend::State::kReady:
-          break;
-      }
-      absl::StatusOr<int> fd = self->backend_->Dial(id);
-      if (!fd.ok()) {
-        // Ready on record but not accepting (yet): the waiting page, which
-        // refreshes, rather than a bare 502.
-        return Answer(ctx, http::status::ok, "text/html; charset=utf-8",
-                      WaitingPage(id, "STARTING"));
-      }
-      net::post(ctx->stream.get_executor(), [ctx, fd = *fd] {
-        tcp::socket upstream(ctx->stream.get_executor());
-        boost::system::error_code ec;
-        upstream.assign(tcp::v4(), fd, ec);
-        if (ec) {
-          ::close(fd);
-          return Answer(ctx, http::status::bad_gateway, "text/plain",
-                        "preview unavailable\n");
-        }
-        std::make_shared<Relay>(std::move(*ctx), std::move(upstream))->Start();
-      });
+    net::post(dialers_, [self, ctx, id, hold_until]() mutable {
+      const IoSide io = IoSideOf(*ctx);
+      self->RouteOnPool(io, ctx, id, hold_until);
+      ReleaseOnIo(io, ctx);
     });
   }
 
-  void RetryLater(std::shared_ptr<TakeoverContext> ctx, std::string id,
+  // After the relay is posted, `ctx` may be moved from by the io thread:
+  // nothing here reads it after that post.
+  void RouteOnPool(const IoSide& io,
+                   const std::shared_ptr<TakeoverContext>& ctx,
+                   const std::string& id, absl::Time hold_until) {
+    PreviewBackend::Status status = backend_->Check(id);
+    switch (status.state) {
+      case PreviewBackend::State::kNotFound:
+        return Answer(ctx, http::status::not_found, "text/plain",
+                      absl::StrCat("no preview for ", id, "\n"));
+      case PreviewBackend::State::kStarting:
+        if (status.waking && absl::Now() < hold_until) {
+          return RetryLater(ctx, id, hold_until);
+        }
+        return Answer(ctx, http::status::ok, "text/html; charset=utf-8",
+                      WaitingPage(id, status.phase));
+      case PreviewBackend::State::kReady:
+        break;
+    }
+    absl::StatusOr<int> fd = backend_->Dial(id);
+    if (!fd.ok()) {
+      // Ready on record but not accepting (yet): the waiting page, which
+      // refreshes, rather than a bare 502.
+      return Answer(ctx, http::status::ok, "text/html; charset=utf-8",
+                    WaitingPage(id, "STARTING"));
+    }
+    const int dialed = *fd;
+    if (!PostIfAlive(io, ctx, [ctx, fd = dialed] {
+          tcp::socket upstream(ctx->stream.get_executor());
+          boost::system::error_code ec;
+          upstream.assign(tcp::v4(), fd, ec);
+          if (ec) {
+            ::close(fd);
+            return Answer(ctx, http::status::bad_gateway, "text/plain",
+                          "preview unavailable\n");
+          }
+          std::make_shared<Relay>(std::move(*ctx), std::move(upstream))
+              ->Start();
+        })) {
+      ::close(dialed);  // the server is gone
+    }
+  }
+
+  // From the pool: the timer is armed on the io side.
+  void RetryLater(const std::shared_ptr<TakeoverContext>& ctx, std::string id,
                   absl::Time hold_until) {
     auto self = shared_from_this();
-    net::post(ctx->stream.get_executor(), [self, ctx, id, hold_until] {
+    PostIfAlive(IoSideOf(*ctx), ctx, [self, ctx, id, hold_until] {
       auto timer = std::make_shared<net::steady_timer>(
           ctx->stream.get_executor(), std::chrono::milliseconds(250));
       timer->async_wait(
