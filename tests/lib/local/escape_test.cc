@@ -47,6 +47,37 @@ bool HostCanFork() {
          WEXITSTATUS(status) == 0;
 }
 
+// A listening socket on the host's 127.0.0.1 that sandboxes must not reach.
+class HostListener {
+ public:
+  HostListener() : fd_(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) {
+    sockaddr_in addr = {};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (fd_ >= 0 &&
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+        ::listen(fd_, 8) == 0 &&
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port_ = ntohs(addr.sin_port);
+    }
+  }
+  ~HostListener() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // -1 if the socket could not be set up.
+  int port() const { return port_; }
+  // Whether a connection is waiting to be accepted.
+  bool WasConnected() const {
+    pollfd pfd = {fd_, POLLIN, 0};
+    return ::poll(&pfd, 1, 0) != 0;
+  }
+
+ private:
+  int fd_;
+  int port_ = -1;
+};
+
 class EscapeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -136,17 +167,9 @@ TEST_F(EscapeTest, SeesNoHostOrOtherSandboxProcesses) {
 
 TEST_F(EscapeTest, CannotReachHostLoopbackOrTheOutsideWorld) {
   // A port the test opens on the host's 127.0.0.1.
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(listener, 0);
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
-            0);
-  ASSERT_EQ(::listen(listener, 8), 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
-  const int port = ntohs(addr.sin_port);
+  HostListener host;
+  ASSERT_GE(host.port(), 0);
+  const int port = host.port();
 
   const std::string probe =
       "const [h,p]=process.argv.slice(1);const s=require('net').connect(+p,h);"
@@ -168,9 +191,7 @@ TEST_F(EscapeTest, CannotReachHostLoopbackOrTheOutsideWorld) {
   EXPECT_THAT(out, HasSubstr("RESULT 1.1.1.1 ENETUNREACH"));
   EXPECT_THAT(out, HasSubstr("DNS E"));  // ENOTFOUND / EAI_AGAIN: no resolver
   // The host listener never saw a connection.
-  pollfd pfd = {listener, POLLIN, 0};
-  EXPECT_EQ(::poll(&pfd, 1, 0), 0);
-  ::close(listener);
+  EXPECT_FALSE(host.WasConnected());
 }
 
 TEST_F(EscapeTest, AnInstallSandboxReachesOnlyTheRegistry) {
@@ -178,17 +199,9 @@ TEST_F(EscapeTest, AnInstallSandboxReachesOnlyTheRegistry) {
   // URL, a git host), must not reach the host, the metadata service or the
   // network: install sandboxes have their own netns and a tunnel that
   // opens to the registry only.
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(listener, 0);
-  sockaddr_in addr = {};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
-            0);
-  ASSERT_EQ(::listen(listener, 8), 0);
-  socklen_t len = sizeof(addr);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
-  const std::string port = absl::StrCat(ntohs(addr.sin_port));
+  HostListener host;
+  ASSERT_GE(host.port(), 0);
+  const std::string port = absl::StrCat(host.port());
 
   const std::string probe = absl::StrCat(
       "const net=require('net');"
@@ -229,9 +242,7 @@ TEST_F(EscapeTest, AnInstallSandboxReachesOnlyTheRegistry) {
   EXPECT_THAT(text, HasSubstr("TUN-HOST HTTP/1.1 403 Forbidden"));
   EXPECT_THAT(text, HasSubstr("TUN-META HTTP/1.1 403 Forbidden"));
   EXPECT_THAT(text, HasSubstr("TUN-REG HTTP/1.1 200 Connection Established"));
-  pollfd pfd = {listener, POLLIN, 0};
-  EXPECT_EQ(::poll(&pfd, 1, 0), 0);
-  ::close(listener);
+  EXPECT_FALSE(host.WasConnected());
 }
 
 TEST_F(EscapeTest, ForkBombIsContainedByThePidsLimit) {
