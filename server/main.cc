@@ -5,7 +5,6 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
-#include "absl/strings/numbers.h"
 #include "server/auth_setup.h"
 #include "server/providers.h"
 #include "server/service_runner.h"
@@ -43,19 +42,18 @@ int main(int argc, char** argv) {
               << "\" (try --help)\n";
     return 2;
   }
-  return sandboxd::RunService(config, [](const sandboxd::ServiceConfig& c) {
-    // Local preview URLs carry the HTTP front's port.
-    int http_port = 0;
-    (void)absl::SimpleAtoi(c.http_addr.substr(c.http_addr.rfind(':') + 1),
-                           &http_port);
-    return sandboxd::MakeProvider(
-        sandboxd::ProviderConfig{.name = c.provider,
-                                 .data_dir = c.data_dir,
-                                 .http_port = http_port,
-                                 .preview_domain = c.preview_domain,
-                                 .npm_cache_dir = c.local_npm_cache,
-                                 .warm_pool_size = c.warm_pool_size,
-                                 .cgroup_v2_parent = c.local_cgroup_v2_parent,
-                                 .npm_registry = c.local_npm_registry});
-  });
+  return sandboxd::RunService(
+      config, [](const sandboxd::ServiceConfig& c,
+                 std::shared_ptr<const std::atomic<int>> http_port) {
+        // Local preview URLs carry the HTTP front's port.
+        return sandboxd::MakeProvider(sandboxd::ProviderConfig{
+            .name = c.provider,
+            .data_dir = c.data_dir,
+            .http_port = http_port,
+            .preview_domain = c.preview_domain,
+            .npm_cache_dir = c.local_npm_cache,
+            .warm_pool_size = c.warm_pool_size,
+            .cgroup_v2_parent = c.local_cgroup_v2_parent,
+            .npm_registry = c.local_npm_registry});
+      });
 }

@@ -23,7 +23,9 @@ absl::StatusOr<std::unique_ptr<Provider>> MakeProvider(
     local::LocalProviderOptions options;
     options.root_dir = config.data_dir + "/local";
     options.preview_base_domain = config.preview_domain;
-    options.preview_http_port = config.http_port;
+    if (config.http_port != nullptr) {
+      options.preview_http_port = config.http_port;
+    }
     options.npm_cache_dir = config.npm_cache_dir;
     options.cgroup_v2_parent = config.cgroup_v2_parent;
     if (!config.npm_registry.empty()) {

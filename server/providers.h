@@ -2,6 +2,7 @@
 #ifndef SANDBOXD_SERVER_PROVIDERS_H_
 #define SANDBOXD_SERVER_PROVIDERS_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -13,7 +14,8 @@ namespace sandboxd {
 struct ProviderConfig {
   std::string name;      // "local" or "daytona"
   std::string data_dir;  // sandboxd's --data_dir
-  int http_port = 0;     // the HTTP front's port, for local preview URLs
+  // The HTTP front's port, for local preview URLs (set once it is bound).
+  std::shared_ptr<const std::atomic<int>> http_port;
   std::string preview_domain = "preview.localhost";
   std::string npm_cache_dir;  // local: empty means under data_dir
   int warm_pool_size = 0;     // local: pooled DEV sandboxes per Tailwind major

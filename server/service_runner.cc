@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "lib/core/sandbox_manager.h"
 #include "lib/metrics/metrics_registry.h"
@@ -63,7 +64,19 @@ int RunService(const ServiceConfig& config, const ProviderFactory& providers) {
               << std::endl;
   }
 
-  absl::StatusOr<std::unique_ptr<Provider>> provider = providers(config);
+  // Preview URLs carry the HTTP front's port: the one --http_addr names,
+  // then the one bound (which differs when it names port 0).
+  auto http_port = std::make_shared<std::atomic<int>>(0);
+  {
+    int named = 0;
+    if (absl::SimpleAtoi(absl::string_view(config.http_addr)
+                             .substr(config.http_addr.rfind(':') + 1),
+                         &named)) {
+      http_port->store(named);
+    }
+  }
+  absl::StatusOr<std::unique_ptr<Provider>> provider =
+      providers(config, http_port);
   if (!provider.ok() && !absl::IsFailedPrecondition(provider.status())) {
     return Fail(provider.status().ToString());
   }
@@ -123,6 +136,7 @@ int RunService(const ServiceConfig& config, const ProviderFactory& providers) {
   absl::StatusOr<std::unique_ptr<SandboxServer>> server =
       SandboxServer::Start(server_options, &manager, &metrics);
   if (!server.ok()) return Fail(server.status().ToString());
+  http_port->store((*server)->http_port());
   std::cerr << "sandboxd: serving gRPC on 127.0.0.1:" << (*server)->grpc_port()
             << " and HTTP on port " << (*server)->http_port() << ", provider "
             << (provider.ok() ? std::string((*provider)->name()) : "none")

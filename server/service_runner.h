@@ -5,6 +5,7 @@
 #ifndef SANDBOXD_SERVER_SERVICE_RUNNER_H_
 #define SANDBOXD_SERVER_SERVICE_RUNNER_H_
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -63,9 +64,12 @@ ServiceConfig ServiceConfigFromFlags();
 
 // Makes the provider once the data directory exists. A FAILED_PRECONDITION
 // starts sandboxd without a provider (reads work, Create says why it cannot);
-// any other error stops start-up.
+// any other error stops start-up. `http_port` is the HTTP front's port for
+// preview URLs: the provider is made before the front listens, and
+// --http_addr may ask for port 0, so the value is published once it is bound
+// (until then, the port --http_addr names).
 using ProviderFactory = std::function<absl::StatusOr<std::unique_ptr<Provider>>(
-    const ServiceConfig&)>;
+    const ServiceConfig&, std::shared_ptr<const std::atomic<int>> http_port)>;
 
 // Blocks until SIGTERM or SIGINT, then drains. Returns the exit code.
 int RunService(const ServiceConfig& config, const ProviderFactory& providers);

@@ -6,7 +6,9 @@
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,8 +56,11 @@ struct LocalProviderOptions {
   std::string npm_cache_dir;
   SandboxLimits limits;
   // Preview URL: http://{sandbox_id}.{preview_base_domain}:{preview_http_port}/
+  // The port is read when a URL is made: sandboxd publishes its HTTP front's
+  // port once bound.
   std::string preview_base_domain = "preview.localhost";
-  int preview_http_port = 8080;
+  std::shared_ptr<const std::atomic<int>> preview_http_port =
+      std::make_shared<std::atomic<int>>(8080);
   // Sandboxes run as uid/gid uid_base+1+N (one per sandbox); uid_base itself
   // runs the dependency installs. The range must be unused on the host and
   // distinct for every provider instance sharing the machine.

@@ -424,7 +424,7 @@ absl::StatusOr<PreviewEndpoint> LocalProvider::ResolvePreview(
   PreviewEndpoint endpoint;
   endpoint.url = absl::StrCat("http://", std::string(sandbox_id), ".",
                               options_.preview_base_domain, ":",
-                              options_.preview_http_port, "/");
+                              options_.preview_http_port->load(), "/");
   return endpoint;
 }
 

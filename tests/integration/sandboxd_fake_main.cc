@@ -15,7 +15,8 @@ int main(int argc, char** argv) {
   sandboxd::ServiceConfig config = sandboxd::ServiceConfigFromFlags();
   return sandboxd::RunService(
       config,
-      [](const sandboxd::ServiceConfig& c)
+      [](const sandboxd::ServiceConfig& c,
+         std::shared_ptr<const std::atomic<int>> /*http_port*/)
           -> absl::StatusOr<std::unique_ptr<sandboxd::Provider>> {
         using sandboxd::testing::FakeProvider;
         auto fake = std::make_unique<FakeProvider>();
