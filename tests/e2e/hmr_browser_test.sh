@@ -19,9 +19,8 @@ set -uo pipefail
 SANDBOXD=$1
 CTL=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [ "$(id -u)" -ne 0 ] || ! command -v bwrap >/dev/null; then
-  echo "SKIP: the local provider needs root and bubblewrap"; exit 0
-fi
+source "$HERE/lib.sh"
+e2e_require_local_provider
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 export CHROMIUM
 if [ ! -x "$CHROMIUM" ]; then
@@ -31,9 +30,7 @@ fi
 command -v node >/dev/null && command -v npm >/dev/null ||
   { echo "FAIL: node and npm are needed"; exit 1; }
 
-CACHE=${SANDBOXD_TEST_CACHE_DIR:-$PWD/test-cache}
-mkdir -p "$CACHE/npm-cache"
-chmod o+x "$CACHE"  # install sandboxes run as unprivileged uids
+e2e_cache
 
 # playwright-core, installed once into the cache (its own npm cache: the
 # sandboxes' one is owned by the installer uid and must stay so).
@@ -62,26 +59,19 @@ chmod 755 "$WORK"
 # Chromium keeps Secure cookies over http only for *.localhost.
 COOKIE_FLAGS=()
 case "$DOMAIN" in *localhost) ;; *) COOKIE_FLAGS=(--preview_secure_cookie=false) ;; esac
-read GRPC HTTP < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-"$SANDBOXD" --provider=local --insecure_no_auth --grpc_addr=127.0.0.1:$GRPC \
-  --http_addr=127.0.0.1:$HTTP --data_dir="$WORK/data" --reap_interval=1s \
-  --local_npm_cache="$CACHE/npm-cache" --log_rpcs=false --preview_domain="$DOMAIN" \
-  --warm_pool_size=0 \
-  "${COOKIE_FLAGS[@]}" \
-  >"$WORK/out.log" 2>"$WORK/err.log" &
-PID=$!
-ctl() { timeout 60 "$CTL" --server 127.0.0.1:$GRPC "$@"; }
 ID=
+PID=
 cleanup() {
   [ -n "$ID" ] && ctl delete "$ID" >/dev/null 2>&1
-  kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"
+  [ -z "$PID" ] || { kill $PID 2>/dev/null; wait $PID 2>/dev/null; }
+  rm -rf "$WORK"
 }
 trap cleanup EXIT
-for _ in $(seq 1 100); do grep -q LISTENING "$WORK/out.log" && break; sleep 0.1; done
-grep -q LISTENING "$WORK/out.log" || { echo "FAIL: sandboxd did not start"; cat "$WORK/err.log"; exit 1; }
+e2e_start_sandboxd "$SANDBOXD" --provider=local --insecure_no_auth \
+  --data_dir="$WORK/data" --reap_interval=1s \
+  --local_npm_cache="$CACHE/npm-cache" --log_rpcs=false --preview_domain="$DOMAIN" \
+  --warm_pool_size=0 "${COOKIE_FLAGS[@]}"
+ctl() { timeout 60 "$CTL" --server "127.0.0.1:$GRPC" "$@"; }
 
 # The frontend's shape: bare page.tsx, layout.tsx, globals.css.
 OLD=marker-hmr-before-$RANDOM

@@ -19,21 +19,13 @@
 set -uo pipefail
 SANDBOXD=$1
 CTL=$2
+source "$(dirname "$0")/lib.sh"
 PROVIDER=local
 if [ "${3:-}" = "--provider=daytona" ]; then PROVIDER=daytona; EMULATOR=${4:?DAYTONA_EMULATOR}; fi
-if [ "$(id -u)" -ne 0 ] || ! command -v bwrap >/dev/null; then
-  echo "SKIP: the local provider needs root and bubblewrap"; exit 0
-fi
-CACHE=${SANDBOXD_TEST_CACHE_DIR:-$PWD/test-cache}
-mkdir -p "$CACHE/npm-cache"
-# Install sandboxes run as unprivileged uids: the cache must be reachable.
-chmod o+x "$CACHE"
+e2e_require_local_provider
+e2e_cache
 WORK=$(mktemp -d /tmp/sandboxd-e2e-XXXXXX)
 chmod 755 "$WORK"
-read GRPC HTTP < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
 PROVIDER_FLAGS=(--provider=local --local_npm_cache="$CACHE/npm-cache")
 EPID=
 if [ $PROVIDER = daytona ]; then
@@ -48,20 +40,18 @@ if [ $PROVIDER = daytona ]; then
   export DAYTONA_API_URL=$EAPI DAYTONA_API_KEY=e2e-key
   PROVIDER_FLAGS=(--provider=daytona)
 fi
-"$SANDBOXD" "${PROVIDER_FLAGS[@]}" --insecure_no_auth --grpc_addr=127.0.0.1:$GRPC \
-  --http_addr=127.0.0.1:$HTTP --data_dir="$WORK/data" --reap_interval=1s \
-  --min_idle_timeout=1s --log_rpcs=false \
-  --warm_pool_size="${SANDBOXD_E2E_WARM_POOL:-0}" \
-  >"$WORK/out.log" 2>"$WORK/err.log" &
-PID=$!
+PID=
 cleanup() {
-  kill $PID 2>/dev/null; wait $PID 2>/dev/null
+  [ -z "$PID" ] || { kill $PID 2>/dev/null; wait $PID 2>/dev/null; }
   [ -z "$EPID" ] || { kill $EPID 2>/dev/null; wait $EPID 2>/dev/null; }
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-for _ in $(seq 1 100); do grep -q LISTENING "$WORK/out.log" && break; sleep 0.1; done
-grep -q LISTENING "$WORK/out.log" || { echo "sandboxd did not start"; cat "$WORK/err.log"; exit 1; }
+# Ports the kernel picks: preview URLs must carry the bound HTTP port.
+e2e_start_sandboxd "$SANDBOXD" "${PROVIDER_FLAGS[@]}" --insecure_no_auth \
+  --data_dir="$WORK/data" --reap_interval=1s \
+  --min_idle_timeout=1s --log_rpcs=false \
+  --warm_pool_size="${SANDBOXD_E2E_WARM_POOL:-0}"
 
 POOL=${SANDBOXD_E2E_WARM_POOL:-0}
 [ $PROVIDER = local ] || POOL=0
@@ -82,18 +72,6 @@ sandbox_procs() {
   ps -eo uid= | awk '$1>200000' | { if [ -n "$skip" ]; then grep -Ev "^ *($skip)\$"; else cat; fi; }
 }
 
-passed=0; failed=0
-check() { if eval "$2"; then passed=$((passed+1)); echo "ok   $1"; else failed=$((failed+1)); echo "FAIL $1"; fi; }
-ctl() { "$CTL" --server 127.0.0.1:$GRPC "$@"; }
-# Private previews: the URL Get returns carries a short-lived token, which
-# the proxy trades (303) for a cookie scoped to the preview host. curl keeps
-# no Secure cookie over http, so the cookie is carried by hand.
-preview_url() { ctl get "$1" | sed -n 's/^preview_url: *//p'; }
-signin() {
-  local url; url=$(preview_url "$1"); [ -n "$url" ] || return 1
-  curl -s -m 60 -o /dev/null -D - "$url" | tr -d '\r' |
-    sed -n 's/^[Ss]et-[Cc]ookie: *\(sandboxd_preview=[^;]*\).*/\1/p'
-}
 token_of() { preview_url "$1" | sed -n 's/.*[?&]\(sandboxd_preview_token=[^&#]*\).*/\1/p'; }
 visit() { curl -s -m 60 ${2:+-H "Cookie: $2"} "http://$1.preview.localhost:$HTTP/"; }
 code() { curl -s -o /dev/null -w %{http_code} -m 60 "$@"; }
@@ -194,5 +172,4 @@ check "Delete leaves no sandbox process" '! sandbox_procs | grep -q .'
 check "Delete leaves no cgroup" '! ls -d /sys/fs/cgroup/*/sandboxd/sbx-* /sys/fs/cgroup/sandboxd/sbx-* 2>/dev/null | grep -q .'
 fi
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ] || { echo "--- sandboxd stderr (tail)"; tail -20 "$WORK/err.log"; exit 1; }
+e2e_summary

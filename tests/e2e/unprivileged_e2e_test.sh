@@ -12,7 +12,8 @@
 set -uo pipefail
 SANDBOXD=$1
 CTL=$2
-if ! command -v bwrap >/dev/null; then echo "SKIP: needs bubblewrap"; exit 0; fi
+source "$(dirname "$0")/lib.sh"
+if ! command -v bwrap >/dev/null; then echo "SKIP: needs bubblewrap"; exit $E2E_SKIP; fi
 RUN_AS=()
 if [ "$(id -u)" -eq 0 ]; then
   U=65534
@@ -37,32 +38,16 @@ WORK=$(mktemp -d /tmp/sandboxd-unpriv-e2e-XXXXXX)
 chmod 755 "$WORK"
 mkdir "$WORK/data"
 [ "$(id -u)" -ne 0 ] || chown $U:$U "$WORK/data"
-read GRPC HTTP < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-"${RUN_AS[@]}" "$SANDBOXD" --provider=local --local_npm_cache="$UCACHE" \
-  --insecure_no_auth --grpc_addr=127.0.0.1:$GRPC --http_addr=127.0.0.1:$HTTP \
-  --data_dir="$WORK/data" --log_rpcs=false --warm_pool_size=0 \
-  >"$WORK/out.log" 2>"$WORK/err.log" &
-PID=$!
+PID=
 cleanup() {
-  kill $PID 2>/dev/null; wait $PID 2>/dev/null
+  [ -z "$PID" ] || { kill $PID 2>/dev/null; wait $PID 2>/dev/null; }
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-for _ in $(seq 1 100); do grep -q LISTENING "$WORK/out.log" && break; sleep 0.1; done
-grep -q LISTENING "$WORK/out.log" || { echo "sandboxd did not start"; cat "$WORK/err.log"; exit 1; }
+e2e_start_sandboxd "${RUN_AS[@]}" "$SANDBOXD" --provider=local \
+  --local_npm_cache="$UCACHE" --insecure_no_auth \
+  --data_dir="$WORK/data" --log_rpcs=false --warm_pool_size=0
 
-passed=0; failed=0
-check() { if eval "$2"; then passed=$((passed+1)); echo "ok   $1"; else failed=$((failed+1)); echo "FAIL $1"; fi; }
-ctl() { "$CTL" --server 127.0.0.1:$GRPC "$@"; }
-preview_url() { ctl get "$1" | sed -n 's/^preview_url: *//p'; }
-signin() {
-  local url; url=$(preview_url "$1"); [ -n "$url" ] || return 1
-  curl -s -m 60 -o /dev/null -D - "$url" | tr -d '\r' |
-    sed -n 's/^[Ss]et-[Cc]ookie: *\(sandboxd_preview=[^;]*\).*/\1/p'
-}
 preview() {
   local c; c=$(signin "$1") && [ -n "$c" ] &&
     curl -s -m 60 -H "Cookie: $c" "http://$1.preview.localhost:$HTTP/"
@@ -104,7 +89,5 @@ for _ in $(seq 1 40); do pgrep -f "sandboxes/$SBX/app" >/dev/null || break; slee
 check "Delete leaves no sandbox process" '! pgrep -f "sandboxes/$SBX/app" >/dev/null'
 check "Delete leaves no project directory" '[ ! -e $WORK/data/local/sandboxes/$SBX ]'
 
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ] || {
-  echo "--- watch"; tail -30 "$WORK/watch"
-  echo "--- sandboxd stderr (tail)"; tail -30 "$WORK/err.log"; exit 1; }
+[ $failed -eq 0 ] || { echo "--- watch"; tail -30 "$WORK/watch"; }
+e2e_summary

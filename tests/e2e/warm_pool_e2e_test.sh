@@ -9,36 +9,18 @@
 set -uo pipefail
 SANDBOXD=$1
 CTL=$2
-if [ "$(id -u)" -ne 0 ] || ! command -v bwrap >/dev/null; then
-  echo "SKIP: the local provider needs root and bubblewrap"; exit 0
-fi
-CACHE=${SANDBOXD_TEST_CACHE_DIR:-$PWD/test-cache}
-mkdir -p "$CACHE/npm-cache"
-chmod o+x "$CACHE"
+source "$(dirname "$0")/lib.sh"
+e2e_require_local_provider
+e2e_cache
 WORK=$(mktemp -d /tmp/sandboxd-pool-e2e-XXXXXX)
 chmod 755 "$WORK"
-read GRPC HTTP < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1",0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-"$SANDBOXD" --provider=local --local_npm_cache="$CACHE/npm-cache" \
-  --warm_pool_size=1 --insecure_no_auth --preview_secure_cookie=false \
-  --reconcile_interval=3s \
-  --grpc_addr=127.0.0.1:$GRPC --http_addr=127.0.0.1:$HTTP \
-  --data_dir="$WORK/data" --log_rpcs=false \
-  >"$WORK/out.log" 2>"$WORK/err.log" &
-PID=$!
-cleanup() { kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"; }
+PID=
+cleanup() { [ -z "$PID" ] || { kill $PID 2>/dev/null; wait $PID 2>/dev/null; }; rm -rf "$WORK"; }
 trap cleanup EXIT
-for _ in $(seq 1 100); do grep -q LISTENING "$WORK/out.log" && break; sleep 0.1; done
-grep -q LISTENING "$WORK/out.log" || { echo "sandboxd did not start"; cat "$WORK/err.log"; exit 1; }
+e2e_start_sandboxd "$SANDBOXD" --provider=local --local_npm_cache="$CACHE/npm-cache" \
+  --warm_pool_size=1 --insecure_no_auth --preview_secure_cookie=false \
+  --reconcile_interval=3s --data_dir="$WORK/data" --log_rpcs=false
 
-passed=0; failed=0
-# Reads all of stdin before matching (grep -q would cut the writer off and,
-# with pipefail, fail the pipeline).
-contains() { local in; in=$(cat); grep -q -- "$1" <<<"$in"; }
-check() { if eval "$2"; then passed=$((passed+1)); echo "ok   $1"; else failed=$((failed+1)); echo "FAIL $1"; fi; }
-ctl() { "$CTL" --server 127.0.0.1:$GRPC "$@"; }
 slots_ready() { grep -c "slot ready" "$WORK/err.log"; }
 wait_pool() {  # wait_pool N: until N fills have completed in all
   for _ in $(seq 1 600); do [ "$(slots_ready)" -ge "$1" ] && return 0; sleep 0.5; done
@@ -162,5 +144,4 @@ for id in $A $B $C $D $H; do ctl delete "$id" >/dev/null; done
 check "deleted sandboxes leave no directory" \
   '! ls $WORK/data/local/sandboxes | contains "sbx-"'
 
-echo "passed=$passed failed=$failed"
-[ $failed -eq 0 ]
+e2e_summary
