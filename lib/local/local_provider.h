@@ -228,10 +228,9 @@ class LocalProvider final : public Provider {
       const scaffold::Project& project, const CallContext& ctx,
       const std::function<absl::Status(const OutputSink&)>& finish);
   void RemoveLeftoverSlots();
-  // Why `project` cannot take `slot` over (WarmIncompatibility, plus what
-  // the isolation mode allows); empty when it can.
-  std::string Misfit(const WarmSlot& slot,
-                     const scaffold::Project& project) const;
+  // Whether `project` can take `slot` over: FitWarm, plus what the
+  // isolation mode allows.
+  WarmFit FitSlot(const WarmSlot& slot, const scaffold::Project& project) const;
   std::string ExitReason(Sandbox& sandbox, const std::string& kill_reason,
                          int code);
   void KillProcesses(Sandbox& sandbox, const std::string& reason);

@@ -226,25 +226,22 @@ bool LocalProvider::HasWarmFit(const ProvisionSpec& spec,
   if (spec.mode != scaffold::Mode::kDev) return false;
   absl::MutexLock lock(&pool_mu_);
   for (const WarmSlot& slot : warm_) {
-    if (Misfit(slot, project).empty()) return true;
+    if (FitSlot(slot, project).fits()) return true;
   }
   return false;
 }
 
-std::string LocalProvider::Misfit(const WarmSlot& slot,
-                                  const scaffold::Project& project) const {
-  std::string misfit = WarmIncompatibility(slot.project, project);
-  if (!misfit.empty() || ::geteuid() == 0) return misfit;
+WarmFit LocalProvider::FitSlot(const WarmSlot& slot,
+                               const scaffold::Project& project) const {
+  WarmFit fit = FitWarm(slot.project, project);
   // Unprivileged, the store's files belong to sandboxd's own uid, which is
   // also npm's: npm on a hard-linked copy could write through to them.
-  absl::StatusOr<std::map<std::string, std::string>> additions =
-      DependencyAdditions(slot.project.plan.dependencies,
-                          project.plan.dependencies);
-  if (additions.ok() && !additions->empty()) {
-    return "packages are only added to pooled sandboxes when sandboxd runs "
-           "as root";
+  if (fit.fits() && !fit.additions.empty() && ::geteuid() != 0) {
+    return {.misfit =
+                "packages are only added to pooled sandboxes when sandboxd "
+                "runs as root"};
   }
-  return "";
+  return fit;
 }
 
 absl::Status LocalProvider::ClaimWarm(const ProvisionSpec& spec,
@@ -263,17 +260,19 @@ absl::Status LocalProvider::ClaimWarm(const ProvisionSpec& spec,
     return absl::NotFoundError("the sandbox is provisioned already");
   }
   std::optional<WarmSlot> slot;
+  std::map<std::string, std::string> additions;
   std::string why = "the warm pool is empty";
   {
     absl::MutexLock lock(&pool_mu_);
     for (auto it = warm_.begin(); it != warm_.end(); ++it) {
-      std::string misfit = Misfit(*it, project);
-      if (misfit.empty()) {
+      WarmFit fit = FitSlot(*it, project);
+      if (fit.fits()) {
         slot = std::move(*it);
+        additions = std::move(fit.additions);
         warm_.erase(it);
         break;
       }
-      why = misfit;
+      why = std::move(fit.misfit);
     }
   }
   if (!slot.has_value()) {
@@ -323,12 +322,9 @@ absl::Status LocalProvider::ClaimWarm(const ProvisionSpec& spec,
   RETURN_IF_ERROR(SaveRecord(record));
   // Packages the template lacks go into the sandbox before its new files,
   // which import them, are synced.
-  absl::StatusOr<std::map<std::string, std::string>> additions =
-      DependencyAdditions(slot->project.plan.dependencies,
-                          project.plan.dependencies);
-  if (!additions.ok() || additions->empty()) return absl::OkStatus();
+  if (additions.empty()) return absl::OkStatus();
   absl::Status added =
-      AddPackages(spec.sandbox_id, project, *additions, sink, ctx);
+      AddPackages(spec.sandbox_id, project, additions, sink, ctx);
   if (added.ok()) return added;
   if (ctx.cancelled()) return added;
   // The claimed sandbox stays: it restarts from its store dependencies

@@ -120,8 +120,8 @@ absl::StatusOr<std::map<std::string, std::string>> DependencyAdditions(
   return additions;
 }
 
-std::string WarmIncompatibility(const scaffold::Project& warm,
-                                const scaffold::Project& project) {
+WarmFit FitWarm(const scaffold::Project& warm,
+                const scaffold::Project& project) {
   std::set<std::string> configs;
   for (const auto* files : {&warm.files, &project.files}) {
     for (const auto& [path, content] : *files) {
@@ -133,24 +133,28 @@ std::string WarmIncompatibility(const scaffold::Project& warm,
     auto b = project.files.find(path);
     if (a == warm.files.end() || b == project.files.end() ||
         a->second != b->second) {
-      return absl::StrCat(path, " differs from the warm template's");
+      return {.misfit =
+                  absl::StrCat(path, " differs from the warm template's")};
     }
   }
   if (warm.plan.environment != project.plan.environment) {
-    return "the app environment differs from the warm template's";
+    return {.misfit = "the app environment differs from the warm template's"};
   }
   if (warm.plan.install_command != project.plan.install_command) {
-    return "the install command differs from the warm template's";
+    return {.misfit = "the install command differs from the warm template's"};
   }
   absl::StatusOr<std::map<std::string, std::string>> additions =
       DependencyAdditions(warm.plan.dependencies, project.plan.dependencies);
-  if (!additions.ok()) return std::string(additions.status().message());
-  if (additions->size() > kMaxWarmAdditions) {
-    return absl::StrCat(additions->size(),
-                        " dependencies are not in the warm template (at most ",
-                        kMaxWarmAdditions, " are added to a pooled sandbox)");
+  if (!additions.ok()) {
+    return {.misfit = std::string(additions.status().message())};
   }
-  return "";
+  if (additions->size() > kMaxWarmAdditions) {
+    return {.misfit = absl::StrCat(
+                additions->size(),
+                " dependencies are not in the warm template (at most ",
+                kMaxWarmAdditions, " are added to a pooled sandbox)")};
+  }
+  return {.additions = *std::move(additions)};
 }
 
 }  // namespace sandboxd::local

@@ -44,15 +44,22 @@ absl::StatusOr<std::map<std::string, std::string>> DependencyAdditions(
 // cold start with a full install is as fast).
 inline constexpr size_t kMaxWarmAdditions = 8;
 
-// Why `project` cannot take over a running sandbox started from `warm`
-// (empty when it can): a config file the dev server reads at start differs
-// (next, PostCSS, Tailwind, TypeScript config; `next dev` restarts or
-// mis-compiles on those), the app environment differs, a dependency is
-// pinned in the template to a version its spec does not accept, or more
-// than kMaxWarmAdditions dependencies are missing (fewer are added to the
-// claimed sandbox: DependencyAdditions).
-std::string WarmIncompatibility(const scaffold::Project& warm,
-                                const scaffold::Project& project);
+// Whether `project` can take over a running sandbox started from `warm`.
+struct WarmFit {
+  // Empty when it can. Otherwise: a config file the dev server reads at
+  // start differs (next, PostCSS, Tailwind, TypeScript config; `next dev`
+  // restarts or mis-compiles on those), the app environment differs, a
+  // dependency is pinned in the template to a version its spec does not
+  // accept, or more than kMaxWarmAdditions dependencies are missing.
+  std::string misfit;
+  // When it fits: the dependencies (name -> spec) the template lacks, to be
+  // added to the claimed sandbox before the project's files are synced.
+  std::map<std::string, std::string> additions;
+
+  bool fits() const { return misfit.empty(); }
+};
+WarmFit FitWarm(const scaffold::Project& warm,
+                const scaffold::Project& project);
 
 }  // namespace sandboxd::local
 

@@ -52,10 +52,10 @@ TEST(WarmTemplateTest, TemplateIsADevAppWithCommonLibrariesAndItsToken) {
 
 TEST(WarmTemplateTest, TheFrontendShapeFitsTheMatchingTailwindTemplate) {
   EXPECT_THAT(
-      WarmIncompatibility(Template(scaffold::TailwindMajor::kV3), Frontend()),
+      FitWarm(Template(scaffold::TailwindMajor::kV3), Frontend()).misfit,
       IsEmpty());
   EXPECT_THAT(
-      WarmIncompatibility(Template(scaffold::TailwindMajor::kV4), Frontend()),
+      FitWarm(Template(scaffold::TailwindMajor::kV4), Frontend()).misfit,
       HasSubstr("differs from the warm template's"));
 }
 
@@ -63,27 +63,29 @@ TEST(WarmTemplateTest, DependenciesMustBeInstalledAndAccepted) {
   scaffold::Project t = Template(scaffold::TailwindMajor::kV3);
   // A range the pinned version satisfies fits.
   EXPECT_THAT(
-      WarmIncompatibility(
-          t, Frontend({{"package.json",
-                        R"({"dependencies":{"lucide-react":"^1.0.0"}})"}})),
+      FitWarm(t, Frontend({{"package.json",
+                            R"({"dependencies":{"lucide-react":"^1.0.0"}})"}}))
+          .misfit,
       IsEmpty());
   EXPECT_THAT(
-      WarmIncompatibility(
-          t, Frontend({{"package.json",
-                        R"({"dependencies":{"lucide-react":"^0.300.0"}})"}})),
+      FitWarm(t,
+              Frontend({{"package.json",
+                         R"({"dependencies":{"lucide-react":"^0.300.0"}})"}}))
+          .misfit,
       HasSubstr("lucide-react@^0.300.0 is not satisfied"));
-  // A few packages the template lacks are added to the claimed sandbox.
-  EXPECT_THAT(
-      WarmIncompatibility(
-          t,
-          Frontend({{"package.json", R"({"dependencies":{"zod":"^3.0.0"}})"}})),
-      IsEmpty());
+  // A few packages the template lacks are added to the claimed sandbox:
+  // the fit says which.
+  WarmFit zod = FitWarm(
+      t, Frontend({{"package.json", R"({"dependencies":{"zod":"^3.0.0"}})"}}));
+  EXPECT_TRUE(zod.fits()) << zod.misfit;
+  EXPECT_EQ(zod.additions,
+            (std::map<std::string, std::string>{{"zod", "^3.0.0"}}));
   std::string many = R"({"dependencies":{)";
   for (size_t i = 0; i <= kMaxWarmAdditions; ++i) {
     absl::StrAppend(&many, i == 0 ? "" : ",", "\"pkg", i, "\":\"1.0.0\"");
   }
   many += "}}";
-  EXPECT_THAT(WarmIncompatibility(t, Frontend({{"package.json", many}})),
+  EXPECT_THAT(FitWarm(t, Frontend({{"package.json", many}})).misfit,
               HasSubstr("9 dependencies are not in the warm template"));
 }
 
@@ -102,10 +104,11 @@ TEST(WarmTemplateTest, DependencyAdditionsAreTheMissingOnes) {
 
 TEST(WarmTemplateTest, ConfigsAndEnvironmentMustMatch) {
   scaffold::Project t = Template(scaffold::TailwindMajor::kV3);
-  EXPECT_THAT(WarmIncompatibility(
-                  t, Frontend({{"next.config.mjs", "export default {};\n"}})),
-              HasSubstr("next.config.mjs differs"));
-  EXPECT_THAT(WarmIncompatibility(t, Frontend({}, {{"API_URL", "x"}})),
+  EXPECT_THAT(
+      FitWarm(t, Frontend({{"next.config.mjs", "export default {};\n"}}))
+          .misfit,
+      HasSubstr("next.config.mjs differs"));
+  EXPECT_THAT(FitWarm(t, Frontend({}, {{"API_URL", "x"}})).misfit,
               HasSubstr("environment differs"));
 }
 
