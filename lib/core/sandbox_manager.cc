@@ -318,11 +318,7 @@ absl::Status SandboxManager::QueueBuild(const Sandbox& sandbox, bool restart,
                        sandbox_id, [] { return true; },
                        absl::UnavailableError(absl::StrCat(
                            "sandbox ", sandbox_id, " is still busy"))));
-  auto release = [&] {
-    absl::MutexLock lock(&mu_);
-    active_.erase(sandbox_id);
-    active->done.Notify();
-  };
+  auto release = [&] { FinishRun(sandbox_id, active); };
   events_.SetActive(sandbox_id, true);
   BuildQueue& queue = warm ? warm_queue_ : queue_;
   const int position = queue.NextPosition(sandbox.owner());
@@ -362,26 +358,41 @@ absl::Status SandboxManager::AppendQueued(const std::string& sandbox_id,
   return events_.Append(sandbox_id, std::move(event)).status();
 }
 
-void SandboxManager::RunWarm(const std::string& sandbox_id,
-                             const std::string& owner) {
-  std::shared_ptr<Active> active;
+std::shared_ptr<SandboxManager::Active> SandboxManager::ActiveRun(
+    const std::string& sandbox_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = active_.find(sandbox_id);
+  return it == active_.end() ? nullptr : it->second;
+}
+
+void SandboxManager::FinishRun(const std::string& sandbox_id,
+                               const std::shared_ptr<Active>& active) {
   {
     absl::MutexLock lock(&mu_);
-    auto it = active_.find(sandbox_id);
-    if (it == active_.end()) return;
-    active = it->second;
+    active_.erase(sandbox_id);
   }
-  (void)records_.Mutate(sandbox_id, [](Sandbox& s) {
-    s.set_build_attempts(s.build_attempts() + 1);
+  active->done.Notify();
+}
+
+void SandboxManager::CountAttempt(const std::string& sandbox_id, int delta) {
+  (void)records_.Mutate(sandbox_id, [delta](Sandbox& s) {
+    s.set_build_attempts(std::max(0, s.build_attempts() + delta));
     return absl::OkStatus();
   });
+}
+
+void SandboxManager::RunWarm(const std::string& sandbox_id,
+                             const std::string& owner) {
+  std::shared_ptr<Active> active = ActiveRun(sandbox_id);
+  if (active == nullptr) return;
+  CountAttempt(sandbox_id, +1);
   if (runner_.BuildWarm(sandbox_id, active->control) ==
       BuildRunner::WarmOutcome::kNeedsColdBuild) {
     // Back in the fair queue, as a build queued at Create would have been.
     // The attempt is not counted twice.
+    CountAttempt(sandbox_id, -1);
     (void)records_.Mutate(sandbox_id, [](Sandbox& s) {
       s.set_phase(sandbox::v1::BUILD_PHASE_QUEUED);
-      s.set_build_attempts(std::max(0, s.build_attempts() - 1));
       return absl::OkStatus();
     });
     // The event goes first: the queued build may start at once.
@@ -394,41 +405,22 @@ void SandboxManager::RunWarm(const std::string& sandbox_id,
     if (queued.ok()) return;  // the run stays in active_ for RunQueued
     // Shutting down (the record stays BUILDING and the next start resumes
     // it) or the queue is full: build here rather than drop it.
-    (void)records_.Mutate(sandbox_id, [](Sandbox& s) {
-      s.set_build_attempts(s.build_attempts() + 1);
-      return absl::OkStatus();
-    });
+    CountAttempt(sandbox_id, +1);
     runner_.Build(sandbox_id, active->control);
   }
-  {
-    absl::MutexLock lock(&mu_);
-    active_.erase(sandbox_id);
-  }
-  active->done.Notify();
+  FinishRun(sandbox_id, active);
 }
 
 void SandboxManager::RunQueued(const std::string& sandbox_id, bool restart) {
-  std::shared_ptr<Active> active;
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = active_.find(sandbox_id);
-    if (it == active_.end()) return;
-    active = it->second;
-  }
+  std::shared_ptr<Active> active = ActiveRun(sandbox_id);
+  if (active == nullptr) return;
   if (!restart) {
-    (void)records_.Mutate(sandbox_id, [](Sandbox& s) {
-      s.set_build_attempts(s.build_attempts() + 1);
-      return absl::OkStatus();
-    });
+    CountAttempt(sandbox_id, +1);
     runner_.Build(sandbox_id, active->control);
   } else {
     runner_.Restart(sandbox_id, active->control);
   }
-  {
-    absl::MutexLock lock(&mu_);
-    active_.erase(sandbox_id);
-  }
-  active->done.Notify();
+  FinishRun(sandbox_id, active);
 }
 
 absl::StatusOr<Sandbox> SandboxManager::Get(const Caller& caller,

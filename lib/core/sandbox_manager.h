@@ -160,6 +160,13 @@ class SandboxManager {
       const std::string& sandbox_id, const std::function<bool()>& may_wait,
       const absl::Status& busy);
   void RunQueued(const std::string& sandbox_id, bool restart);
+  // The run registered for `sandbox_id` in active_, or null.
+  std::shared_ptr<Active> ActiveRun(const std::string& sandbox_id);
+  // Ends a run: out of active_, and its waiters are woken.
+  void FinishRun(const std::string& sandbox_id,
+                 const std::shared_ptr<Active>& active);
+  // Adds `delta` to the record's build attempts (never below 0).
+  void CountAttempt(const std::string& sandbox_id, int delta);
   // Runs a warm build; if the pooled sandbox went to another create
   // meanwhile, queues the build on queue_ (or, if that fails, runs it
   // cold here).
