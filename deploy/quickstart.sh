@@ -54,6 +54,18 @@ install_deps() {
   fi
 }
 
+# check_disk GB WHAT: stops early, with the figures, when the build
+# directory's file system has less than GB gigabytes free (a full disk
+# otherwise shows up much later as failed npm installs or a truncated build).
+check_disk() {
+  mkdir -p "$BUILD_DIR"
+  local free_kb; free_kb=$(df -Pk "$BUILD_DIR" | awk 'NR==2 {print $4}')
+  if [ -n "$free_kb" ] && [ "$free_kb" -lt $(($1 * 1024 * 1024)) ]; then
+    log "only $((free_kb / 1024)) MB free in $BUILD_DIR; $2 needs about $1 GB"
+    exit 1
+  fi
+}
+
 build() {
   log "configuring in $BUILD_DIR"
   cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
@@ -65,15 +77,17 @@ cmd=${1:-}
 shift || true
 case "$cmd" in
   deps) install_deps ;;
-  build) install_deps; build ;;
+  build) install_deps; check_disk 4 "the build"; build ;;
   run)
     install_deps
+    check_disk 6 "the build and a few sandboxes"
     build
     log "starting sandboxd (Ctrl-C to stop)"
     exec "$BUILD_DIR/server/sandboxd" --data_dir="${SANDBOXD_DATA_DIR:-$ROOT/sandboxd-data}" "$@"
     ;;
   test)
     install_deps
+    check_disk 8 "the build and the tests"
     build
     export SANDBOXD_TEST_CACHE_DIR=${SANDBOXD_TEST_CACHE_DIR:-$BUILD_DIR/test-cache}
     mkdir -p "$SANDBOXD_TEST_CACHE_DIR"

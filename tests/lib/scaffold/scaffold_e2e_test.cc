@@ -175,7 +175,9 @@ class ScaffoldE2eTest : public ::testing::TestWithParam<std::string> {
   }
 
   // Installs the plan's dependency set once per fingerprint into
-  // <cache>/templates/<fingerprint>/node_modules.
+  // <cache>/templates/<fingerprint>/node_modules. A failed install is tried
+  // once more after a pause: this test checks the scaffold, not the
+  // registry's availability (both attempts' output stay in the log).
   fs::path EnsureTemplate(const Project& project, const fs::path& log,
                           std::string* how) {
     const fs::path cache = CacheDir();
@@ -185,19 +187,27 @@ class ScaffoldE2eTest : public ::testing::TestWithParam<std::string> {
       *how = "cached";
       return dir;
     }
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    std::ofstream(dir / "package.json") << project.files.at("package.json");
     std::map<std::string, std::string> env = project.plan.environment;
     env["npm_config_cache"] = (cache / "npm").string();
     env["npm_config_update_notifier"] = "false";
-    int code = RunShell(
-        dir, absl::StrCat(EnvPrefix(env), " ", project.plan.install_command),
-        log);
-    if (code != 0) return {};
-    std::ofstream(dir / ".complete") << "ok\n";
-    *how = "installed";
-    return dir;
+    for (int attempt = 1; attempt <= 2; ++attempt) {
+      fs::remove_all(dir);
+      fs::create_directories(dir);
+      std::ofstream(dir / "package.json") << project.files.at("package.json");
+      int code = RunShell(
+          dir, absl::StrCat(EnvPrefix(env), " ", project.plan.install_command),
+          log);
+      if (code == 0) {
+        std::ofstream(dir / ".complete") << "ok\n";
+        *how = attempt == 1 ? "installed" : "installed, 2nd try";
+        return dir;
+      }
+      std::cout << "[e2e] npm install exited " << code << " (attempt "
+                << attempt << "):\n"
+                << Tail(log, 15) << std::flush;
+      if (attempt == 1) std::this_thread::sleep_for(std::chrono::seconds(10));
+    }
+    return {};
   }
 };
 
