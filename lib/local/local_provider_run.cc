@@ -60,8 +60,10 @@ absl::StatusOr<std::shared_ptr<SandboxProcess>> LocalProvider::Spawn(
   spec.app_dir = request.app_dir;
   spec.node_modules_dir = request.node_modules_dir;
   spec.install = request.kind == Kind::kInstall;
+  spec.environment = request.environment;
   if (spec.install) {
     spec.npm_cache_dir = options_.npm_cache_dir;
+    // The registry the tunnel opens to (and set last: it wins).
     spec.environment["npm_config_registry"] = options_.npm_registry;
     if (registry_proxy_ != nullptr) {
       spec.registry_socket = registry_proxy_->socket_path();
@@ -70,7 +72,6 @@ absl::StatusOr<std::shared_ptr<SandboxProcess>> LocalProvider::Spawn(
     }
   }
   spec.tmp_bytes = options_.limits.tmp_bytes;
-  spec.environment = request.environment;
   spec.shell_command = request.shell_command;
 
   std::vector<UniqueFd> cgroup_fds;

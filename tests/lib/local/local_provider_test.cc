@@ -280,6 +280,26 @@ scaffold::BuildPlan FakeInstallPlan(const std::string& fingerprint) {
   return plan;
 }
 
+TEST(LocalProviderRegistryTest, InstallsUseTheConfiguredRegistry) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  auto env = LocalTestEnv::Make([](LocalProviderOptions& options) {
+    options.npm_registry = "https://npm.example.test:4873/";
+  });
+  ASSERT_NE(env, nullptr);
+  ASSERT_TRUE(env->Create("s1", {{"package.json", "{}"}}).ok());
+  scaffold::BuildPlan plan;
+  plan.install_command =
+      "echo \"registry=$npm_config_registry\"; mkdir -p node_modules";
+  plan.dependency_fingerprint = "aaaabbbbccccdddd0009";
+  LineCollector out;
+  ASSERT_TRUE(env->provider()
+                  .InstallDependencies("s1", plan, out.sink(),
+                                       Within(absl::Seconds(60)))
+                  .ok())
+      << out.Text();
+  EXPECT_EQ(out.Count("registry=https://npm.example.test:4873/"), 1) << out.Text();
+}
+
 TEST_F(LocalProviderTest, SecondSandboxWithSameDependenciesRunsNoInstall) {
   const std::string fp = "aaaabbbbccccdddd0001";
   ASSERT_TRUE(env_->Create("s1", {{"package.json", "{}"}}).ok());
