@@ -88,6 +88,9 @@ std::vector<std::string> BuildBwrapArgv(const BwrapSpec& spec) {
   // The root tmpfs bwrap builds would otherwise be writable too.
   Add(argv, {"--remount-ro", "/"});
   Add(argv, {"--chdir", "/app", "--info-fd", absl::StrCat(spec.info_fd)});
+  if (spec.seccomp_fd >= 0) {
+    Add(argv, {"--seccomp", absl::StrCat(spec.seccomp_fd)});
+  }
   if (tunnel) {
     // The forwarder listens, then runs the command ($0) and exits with it.
     Add(argv, {"/bin/sh", "-c",

@@ -39,6 +39,9 @@ struct BwrapSpec {
   std::string ca_certs_dir = "/etc/ssl/certs";
   uint64_t tmp_bytes = 256ull << 20;
   int info_fd = 3;
+  // If >= 0: the fd bwrap reads a seccomp program from (--seccomp), which
+  // it applies to the command just before exec (lib/local/seccomp_filter.h).
+  int seccomp_fd = -1;
   std::map<std::string, std::string> environment;
   std::string shell_command;  // run with /bin/sh -c
 };

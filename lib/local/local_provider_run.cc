@@ -13,6 +13,7 @@
 #include "lib/local/fs_util.h"
 #include "lib/local/http_probe.h"
 #include "lib/local/local_provider.h"
+#include "lib/local/seccomp_filter.h"
 
 namespace sandboxd::local {
 namespace {
@@ -24,6 +25,12 @@ constexpr absl::Duration kColdPollInterval = absl::Milliseconds(200);
 // A warm or hot-reloaded app serves new files within a fraction of a second.
 constexpr absl::Duration kHotPollInterval = absl::Milliseconds(25);
 constexpr absl::Duration kAppErrorGrace = absl::Seconds(3);
+
+// Built once: the same for every sandbox.
+const std::string& SandboxSeccompProgram() {
+  static const std::string* const program = new std::string(SeccompProgram());
+  return *program;
+}
 
 absl::Status DoneStatus(const CallContext& ctx, std::string_view what) {
   return ctx.cancelled() ? absl::CancelledError(
@@ -72,6 +79,10 @@ absl::StatusOr<std::shared_ptr<SandboxProcess>> LocalProvider::Spawn(
     }
   }
   spec.tmp_bytes = options_.limits.tmp_bytes;
+  // Every sandboxed process runs under the seccomp filter.
+  const std::string& seccomp = SandboxSeccompProgram();
+  constexpr int kSeccompFd = 4;
+  if (!seccomp.empty()) spec.seccomp_fd = kSeccompFd;
   spec.shell_command = request.shell_command;
 
   std::vector<UniqueFd> cgroup_fds;
@@ -80,6 +91,8 @@ absl::StatusOr<std::shared_ptr<SandboxProcess>> LocalProvider::Spawn(
   }
   LaunchSpec launch;
   launch.argv = BuildBwrapArgv(spec);
+  launch.seccomp_program = seccomp;
+  launch.seccomp_fd_number = kSeccompFd;
   if (::geteuid() == 0) launch.uid = request.uid;
   for (const UniqueFd& fd : cgroup_fds)
     launch.cgroup_procs_fds.push_back(fd.get());

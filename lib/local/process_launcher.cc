@@ -3,12 +3,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -25,6 +27,29 @@ absl::Status ErrnoError(std::string_view what, int err) {
       absl::StrCat("launch: ", std::string(what), ": ", std::strerror(err)));
 }
 
+// A sealed memfd holding `bytes`, at an fd number of at least 64 (so that
+// the child's dup2 onto its low numbers cannot overwrite it first).
+absl::StatusOr<UniqueFd> MakeSealedMemfd(const std::string& bytes) {
+  UniqueFd fd(
+      ::memfd_create("sandboxd-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  if (!fd.valid()) return ErrnoError("memfd_create", errno);
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return ErrnoError("write memfd", errno);
+    done += static_cast<size_t>(n);
+  }
+  if (::lseek(fd.get(), 0, SEEK_SET) != 0 ||
+      ::fcntl(fd.get(), F_ADD_SEALS,
+              F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0) {
+    return ErrnoError("seal memfd", errno);
+  }
+  UniqueFd high(::fcntl(fd.get(), F_DUPFD_CLOEXEC, 64));
+  if (!high.valid()) return ErrnoError("dup", errno);
+  return high;
+}
+
 absl::StatusOr<std::pair<UniqueFd, UniqueFd>> MakePipe() {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return ErrnoError("pipe", errno);
@@ -37,6 +62,8 @@ struct ChildPlan {
   std::vector<char*> argv;
   int stdin_fd, stdout_fd, stderr_fd, info_fd, error_fd;
   int info_fd_number;
+  int seccomp_fd = -1;  // -1: none
+  int seccomp_fd_number = -1;
   const std::vector<int>* cgroup_fds;
   std::optional<uid_t> uid;
   uint64_t max_file_bytes;
@@ -85,8 +112,15 @@ int MoveFd(int from, int to) {
       MoveFd(plan.info_fd, plan.info_fd_number) != 0) {
     ChildFail(plan.error_fd, errno);
   }
+  int last_fd = plan.info_fd_number;
+  if (plan.seccomp_fd >= 0) {
+    if (MoveFd(plan.seccomp_fd, plan.seccomp_fd_number) != 0) {
+      ChildFail(plan.error_fd, errno);
+    }
+    last_fd = std::max(last_fd, plan.seccomp_fd_number);
+  }
   // Descriptors other threads opened without O_CLOEXEC must not leak in.
-  ::syscall(SYS_close_range, plan.info_fd_number + 1, ~0U, 4 /*CLOEXEC*/);
+  ::syscall(SYS_close_range, last_fd + 1, ~0U, 4 /*CLOEXEC*/);
   static char kPath[] = "PATH=/usr/bin:/bin";
   char* envp[] = {kPath, nullptr};
   ::execve(plan.argv[0], plan.argv.data(), envp);
@@ -128,6 +162,14 @@ class ThreadProcessLauncher final : public ProcessLauncher {
     status->second = std::move(error_fd);
     plan.error_fd = status->second.get();
     plan.info_fd_number = spec.info_fd_number;
+    UniqueFd seccomp;
+    if (!spec.seccomp_program.empty()) {
+      absl::StatusOr<UniqueFd> memfd = MakeSealedMemfd(spec.seccomp_program);
+      if (!memfd.ok()) return memfd.status();
+      seccomp = *std::move(memfd);
+      plan.seccomp_fd = seccomp.get();
+      plan.seccomp_fd_number = spec.seccomp_fd_number;
+    }
     plan.cgroup_fds = &spec.cgroup_procs_fds;
     plan.uid = spec.uid;
     plan.max_file_bytes = spec.max_file_bytes;

@@ -29,6 +29,10 @@ struct LaunchSpec {
   std::vector<int> cgroup_procs_fds;
   uint64_t max_file_bytes = 0;  // RLIMIT_FSIZE; 0 leaves it unchanged
   int info_fd_number = 3;       // the info pipe's fd number in the child
+  // If not empty: these bytes (a seccomp program, for bwrap --seccomp) are
+  // readable from fd `seccomp_fd_number` in the child, a sealed memfd.
+  std::string seccomp_program;
+  int seccomp_fd_number = 4;
 };
 
 // A started process. The caller owns (and must reap) `pid`.

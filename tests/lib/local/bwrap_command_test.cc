@@ -81,6 +81,13 @@ TEST(BwrapCommandTest, CommandRunsThroughShellInApp) {
   EXPECT_TRUE(HasSequence(argv, {"--chdir", "/app", "--info-fd", "3"}));
 }
 
+TEST(BwrapCommandTest, SeccompFilterIsReadFromItsFd) {
+  EXPECT_THAT(BuildBwrapArgv(AppSpec()), Not(Contains("--seccomp")));
+  BwrapSpec spec = AppSpec();
+  spec.seccomp_fd = 4;
+  EXPECT_TRUE(HasSequence(BuildBwrapArgv(spec), {"--seccomp", "4"}));
+}
+
 TEST(BwrapCommandTest, InstallSandboxReachesTheRegistryOnlyThroughTheTunnel) {
   BwrapSpec spec = AppSpec();
   spec.install = true;

@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "lib/local/fs_util.h"
 #include "lib/local/local_provider.h"
+#include "lib/local/seccomp_filter.h"
 #include "tests/lib/local/local_test_env.h"
 
 namespace sandboxd::local {
@@ -192,6 +193,44 @@ TEST_F(EscapeTest, CannotReachHostLoopbackOrTheOutsideWorld) {
   EXPECT_THAT(out, HasSubstr("DNS E"));  // ENOTFOUND / EAI_AGAIN: no resolver
   // The host listener never saw a connection.
   EXPECT_FALSE(host.WasConnected());
+}
+
+TEST_F(EscapeTest, KernelAttackSurfaceIsFiltered) {
+  // The sandbox runs under sandboxd's seccomp filter, with no_new_privs.
+  auto [code, status] = RunInS1(
+      "grep -E '^(Seccomp|NoNewPrivs):' "
+      "/proc/self/status");
+  EXPECT_EQ(code, 0) << status;
+  EXPECT_THAT(status, HasSubstr("Seccomp:\t2"));
+  EXPECT_THAT(status, HasSubstr("NoNewPrivs:\t1"));
+  if (::access("/usr/bin/python3", X_OK) != 0) {
+    GTEST_SKIP() << "no /usr/bin/python3 to make raw system calls with";
+  }
+  // Raw calls from inside: each refused one fails with its errno.
+  std::string calls;
+  for (const BlockedSyscall& call : BlockedSyscalls()) {
+    absl::StrAppend(&calls, "(\"", std::string(call.name), "\",", call.number,
+                    ",", call.error, "),");
+  }
+  // Single-quoted for sh: the Python code uses double quotes only.
+  auto [probe_code, out] = RunInS1(absl::StrCat(R"(python3 -c 'import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+m = ctypes.c_long(-1)
+for name, nr, want in [)",
+                                                calls, R"(]:
+    ctypes.set_errno(0)
+    r = libc.syscall(ctypes.c_long(nr), m, m, m, m, m, m)
+    e = ctypes.get_errno()
+    ok = r == -1 and e == want
+    print(name, "REFUSED" if ok else "ALLOWED r=%d errno=%d" % (r, e))
+print("DONE")')"));
+  EXPECT_EQ(probe_code, 0) << out;
+  EXPECT_THAT(out, HasSubstr("DONE"));
+  EXPECT_THAT(out, Not(HasSubstr("ALLOWED")));
+  for (const BlockedSyscall& call : BlockedSyscalls()) {
+    EXPECT_THAT(out,
+                HasSubstr(absl::StrCat(std::string(call.name), " REFUSED")));
+  }
 }
 
 TEST_F(EscapeTest, AnInstallSandboxReachesOnlyTheRegistry) {
