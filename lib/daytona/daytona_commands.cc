@@ -21,6 +21,10 @@ absl::Status CheckRelativePath(const std::string& path) {
     return absl::InvalidArgumentError(
         absl::StrCat("files[\"", path, "\"]: must be a relative path"));
   }
+  if (path.find_first_of("\n\r") != std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("files[\"", path, "\"]: contains a line break"));
+  }
   for (absl::string_view part : absl::StrSplit(path, '/')) {
     if (part == "..") {
       return absl::InvalidArgumentError(
@@ -29,6 +33,32 @@ absl::Status CheckRelativePath(const std::string& path) {
   }
   return absl::OkStatus();
 }
+
+// Where Upload stages a new tree, inside the project directory (the same
+// file system, so every move into place is an atomic rename).
+constexpr char kStagingDir[] = ".sandboxd-upload";
+
+// Syncs the staged tree into the project in place, as the local provider
+// does, so that a running dev server sees an update (hot reload): every
+// file is moved into place, then what the project no longer has is
+// removed, and the generation module goes last (the app serves its token
+// only once everything before it is on disk). node_modules, .next (the
+// build cache, and where a running `next dev` writes) and next-env.d.ts
+// are kept.
+constexpr char kSyncScript[] = R"sh(set -e
+S=.sandboxd-upload
+place() { mkdir -p "$(dirname "$1")"; mv -f "$S/files/$1" "$1"; }
+while IFS= read -r f; do
+  case "$f" in *sandboxd-generation.ts) ;; *) place "$f" ;; esac
+done < "$S/manifest"
+find . \( -path ./node_modules -o -path ./.next -o -path ./next-env.d.ts \
+  -o -path "./$S" \) -prune -o \( -type f -o -type l \) -print |
+  sed 's|^\./||' | { grep -vxF -f "$S/manifest" || true; } |
+  while IFS= read -r f; do rm -f -- "$f"; done
+while IFS= read -r f; do
+  case "$f" in *sandboxd-generation.ts) place "$f" ;; esac
+done < "$S/manifest"
+rm -rf "$S")sh";
 
 // The scaffold's start command binds 127.0.0.1, which suits the local
 // provider's network namespace; Daytona's preview proxy reaches the app over
@@ -59,18 +89,41 @@ std::string DaytonaProvider::ShellLine(
 absl::Status DaytonaProvider::Upload(
     std::string_view sandbox_id,
     const std::map<std::string, std::string>& files, const CallContext& ctx) {
+  // The new tree and its manifest go to a staging directory in one
+  // multipart request (the daemon creates parent directories itself), then
+  // one command syncs it into place (kSyncScript).
+  const std::string staging =
+      absl::StrCat(options_.project_dir, "/", kStagingDir);
   std::map<std::string, std::string> destinations;
+  std::string manifest;
   for (const auto& [path, content] : files) {
     RETURN_IF_ERROR(CheckRelativePath(path));
-    destinations[absl::StrCat(options_.project_dir, "/", path)] = content;
+    destinations[absl::StrCat(staging, "/files/", path)] = content;
+    absl::StrAppend(&manifest, path, "\n");
   }
+  destinations[absl::StrCat(staging, "/manifest")] = manifest;
   ASSIGN_OR_RETURN(SandboxRef ref, Lookup(sandbox_id, ctx));
-  // "Replacing what was there": clear the tree, then one multipart request
-  // (the daemon creates parent directories itself). Both are idempotent.
-  return WithSandboxRunning(sandbox_id, ref, ctx, [&] {
-    RETURN_IF_ERROR(client_.DeletePath(ref.toolbox, options_.project_dir, ctx));
+  // Both steps are idempotent (a failed earlier upload left its staging).
+  RETURN_IF_ERROR(WithSandboxRunning(sandbox_id, ref, ctx, [&] {
+    RETURN_IF_ERROR(client_.DeletePath(ref.toolbox, staging, ctx));
     return client_.BulkUpload(ref.toolbox, destinations, ctx);
-  });
+  }));
+  std::string output;
+  ASSIGN_OR_RETURN(int code,
+                   RunCommand(
+                       sandbox_id, kSyncScript, {},
+                       [&output](OutputStream, std::string_view line) {
+                         if (output.size() < 4096) {
+                           output.append(line).append("\n");
+                         }
+                       },
+                       ctx));
+  if (code != 0) {
+    return absl::InternalError(
+        absl::StrCat("daytona: syncing the uploaded files exited with ", code,
+                     ": ", output));
+  }
+  return absl::OkStatus();
 }
 
 // Around a stop (or after the daemon died, Daytona issues #4142 and #5140)

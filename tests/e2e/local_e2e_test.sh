@@ -113,6 +113,15 @@ check "DEV preview serves the marker through the proxy" 'preview $DEV | grep -q 
 check "DEV was served by a pooled sandbox" \
   'ctl get $DEV -o json | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d.get(\"sandbox\", d).get(\"fromWarmPool\") else 1)"'
 
+# An iterative edit lands in the running DEV app (hot reload, no restart).
+sed 's/marker-local-e2e/marker-local-e2e-edited/' "$APP/page.tsx" >"$WORK/page2.tsx"
+start=$(date +%s.%N)
+ctl apply "$DEV" --file "page.tsx=$WORK/page2.tsx" --wait >"$WORK/apply.out" 2>&1
+echo "DEV ApplyFiles: $(python3 -c "print(round($(date +%s.%N)-$start,1))") s"
+check "ApplyFiles lands in the running DEV app by hot reload" \
+  'ctl watch $DEV 2>&1 | contains "hot reload" && preview $DEV | contains marker-local-e2e-edited'
+[ $failed -eq 0 ] || { cat "$WORK/apply.out"; ctl watch "$DEV" 2>&1 | tail -15; }
+
 start=$(date +%s.%N)
 PROD=$(create --project-name prod --mode production)
 ctl watch "$PROD" >"$WORK/prod.watch" 2>&1

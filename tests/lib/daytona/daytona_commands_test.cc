@@ -86,13 +86,15 @@ class DaytonaCommandsTest : public DaytonaProviderTest {
 
 constexpr char kRunning[] = R"({"id":"c1","command":"x"})";
 
-TEST_F(DaytonaCommandsTest, UploadSendsOneMultipartRequestIntoTheProjectDir) {
+TEST_F(DaytonaCommandsTest, UploadStagesOneMultipartRequestThenSyncsInPlace) {
   ExpectLookupFinds();
-  EXPECT_CALL(
-      *transport_,
-      Send(IsRequest(HttpMethod::kDelete,
-                     std::string(kToolbox) +
-                         "/files?path=%2Fhome%2Fdaytona%2Fapp&recursive=true")))
+  constexpr char kStaging[] = "/home/daytona/app/.sandboxd-upload";
+  EXPECT_CALL(*transport_,
+              Send(IsRequest(
+                  HttpMethod::kDelete,
+                  std::string(kToolbox) +
+                      "/files?path=%2Fhome%2Fdaytona%2Fapp%2F.sandboxd-upload"
+                      "&recursive=true")))
       .WillOnce(Return(Reply(
           404,
           R"({"statusCode":404,"message":"not found","code":"FILE_NOT_FOUND"})")));
@@ -104,29 +106,63 @@ TEST_F(DaytonaCommandsTest, UploadSendsOneMultipartRequestIntoTheProjectDir) {
         upload = request;
         return Reply(200, R"({"files":[]})");
       });
+  // The sync runs as one command in the project directory.
+  ExpectLaunch();
+  ExpectPolls({R"({"id":"c1","exitCode":0})"}, {Logs("", "")});
+  EXPECT_CALL(*transport_, Send(::testing::Truly([](const HttpRequest& r) {
+    return r.method == HttpMethod::kDelete &&
+           absl::StartsWith(r.url, kSessionUrl);
+  }))).WillOnce(Return(Reply(204, "")));
   ASSERT_TRUE(provider()
                   .Upload("sbx-1",
                           {{"app/page.tsx", "export default 1"},
                            {"package.json", "{}"}},
                           ctx_)
                   .ok());
-  ASSERT_EQ(upload.parts.size(), 4u);
+  ASSERT_EQ(upload.parts.size(), 6u);
   EXPECT_EQ(upload.parts[0].name, "files[0].path");
-  EXPECT_EQ(upload.parts[0].data, "/home/daytona/app/app/page.tsx");
+  EXPECT_EQ(upload.parts[0].data,
+            absl::StrCat(kStaging, "/files/app/page.tsx"));
   EXPECT_EQ(upload.parts[1].name, "files[0].file");
   EXPECT_EQ(upload.parts[1].data, "export default 1");
   EXPECT_EQ(upload.parts[1].filename, "page.tsx");
-  EXPECT_EQ(upload.parts[2].name, "files[1].path");
-  EXPECT_EQ(upload.parts[2].data, "/home/daytona/app/package.json");
-  EXPECT_EQ(upload.parts[3].name, "files[1].file");
+  EXPECT_EQ(upload.parts[2].data,
+            absl::StrCat(kStaging, "/files/package.json"));
+  EXPECT_EQ(upload.parts[4].data, absl::StrCat(kStaging, "/manifest"));
+  EXPECT_EQ(upload.parts[5].data, "app/page.tsx\npackage.json\n");
   EXPECT_TRUE(upload.body.empty());
   EXPECT_TRUE(upload.headers.Get("Authorization").has_value());
+  // Moves into place, node_modules and .next kept, the generation module
+  // last.
+  EXPECT_THAT(exec_command_, HasSubstr("cd '/home/daytona/app'"));
+  EXPECT_THAT(exec_command_, HasSubstr("mv -f"));
+  EXPECT_THAT(exec_command_, HasSubstr("-path ./node_modules"));
+  EXPECT_THAT(exec_command_, HasSubstr("-path ./.next"));
+  EXPECT_THAT(exec_command_, HasSubstr("sandboxd-generation.ts) place"));
+}
+
+TEST_F(DaytonaCommandsTest, UploadFailsWhenTheSyncFails) {
+  ExpectLookupFinds();
+  EXPECT_CALL(*transport_, Send(HasMethod(HttpMethod::kDelete)))
+      .Times(2)
+      .WillRepeatedly(Return(Reply(200, "")));
+  EXPECT_CALL(*transport_,
+              Send(IsRequest(HttpMethod::kPost,
+                             std::string(kToolbox) + "/files/bulk-upload")))
+      .WillOnce(Return(Reply(200, R"({"files":[]})")));
+  ExpectLaunch();
+  ExpectPolls({R"({"id":"c1","exitCode":1})"},
+              {Logs("", "mv: cannot move\\n")});
+  absl::Status status = provider().Upload("sbx-1", {{"a.txt", "a"}}, ctx_);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(status.message(), HasSubstr("mv: cannot move"));
 }
 
 TEST_F(DaytonaCommandsTest, UploadStartsAStoppedSandboxAndRetries) {
   ExpectLookupFinds();
+  // The staging directory twice, then the sync's session.
   EXPECT_CALL(*transport_, Send(HasMethod(HttpMethod::kDelete)))
-      .Times(2)
+      .Times(3)
       .WillRepeatedly(Return(Reply(200, "")));
   EXPECT_CALL(*transport_,
               Send(IsRequest(HttpMethod::kPost,
@@ -142,6 +178,8 @@ TEST_F(DaytonaCommandsTest, UploadStartsAStoppedSandboxAndRetries) {
   EXPECT_CALL(*transport_,
               Send(IsRequest(HttpMethod::kPost, SandboxUrl("/start"))))
       .WillOnce(Return(Reply(200, SandboxJson("starting"))));
+  ExpectLaunch();
+  ExpectPolls({R"({"id":"c1","exitCode":0})"}, {Logs("", "")});
   EXPECT_TRUE(provider().Upload("sbx-1", {{"a.txt", "a"}}, ctx_).ok());
 }
 
