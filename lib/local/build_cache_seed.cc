@@ -18,7 +18,7 @@
 #include "lib/common/status_macros.h"
 #include "lib/local/fs_util.h"
 #include "lib/local/local_provider.h"
-#include "lib/local/warm_template.h"
+#include "lib/scaffold/warm_template.h"
 
 namespace sandboxd::local {
 namespace {
@@ -38,7 +38,8 @@ bool IsDirectory(const std::string& path) {
 
 absl::StatusOr<scaffold::Project> BuildCacheSeedTemplate(
     scaffold::TailwindMajor tailwind) {
-  ASSIGN_OR_RETURN(scaffold::Project warm, WarmTemplate(tailwind, ""));
+  ASSIGN_OR_RETURN(scaffold::Project warm,
+                   scaffold::WarmTemplate(tailwind, ""));
   scaffold::Request request;
   request.mode = scaffold::Mode::kProduction;
   for (const char* name : {"page.tsx", "layout.tsx", "globals.css"}) {

@@ -17,7 +17,7 @@ namespace sandboxd::local {
 inline constexpr char kBuildCacheSeedDir[] = "next-build-cache";
 
 // The project whose build makes the seed for one Tailwind major: the warm
-// template's page, layout and globals.css (lib/local/warm_template.h) in
+// template's page, layout and globals.css (lib/scaffold/warm_template.h) in
 // PRODUCTION mode on the default stack, without the template's extra
 // libraries, so that its dependency fingerprint is the one of a generated
 // frontend (page, layout, globals.css) that brings no package.json.

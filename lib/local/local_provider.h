@@ -30,8 +30,8 @@
 #include "lib/local/registry_proxy.h"
 #include "lib/local/sandbox_process.h"
 #include "lib/local/sandbox_record.h"
-#include "lib/local/warm_template.h"
 #include "lib/provider/provider.h"
+#include "lib/scaffold/warm_template.h"
 
 namespace sandboxd::local {
 
@@ -84,7 +84,7 @@ class LocalProvider final : public Provider {
   absl::StatusOr<std::vector<ProviderSandbox>> List(
       const CallContext& ctx) override;
   // Takes a pooled sandbox (DEV only) whose template `project` fits
-  // (lib/local/warm_template.h): its directory and cgroups are renamed to
+  // (lib/scaffold/warm_template.h): its directory and cgroups are renamed to
   // spec.sandbox_id and its dev server keeps running; Upload then syncs the
   // project in place. NOT_FOUND (saying why) when none fits.
   absl::Status ClaimWarm(const ProvisionSpec& spec,
@@ -94,8 +94,8 @@ class LocalProvider final : public Provider {
   bool HasWarmFit(const ProvisionSpec& spec,
                   const scaffold::Project& project) override;
   // A running DEV app on its own node_modules (a claimed pooled sandbox),
-  // sandboxd as root, and only additions (up to kMaxWarmAdditions): the
-  // packages are added as for a claim. UNIMPLEMENTED otherwise.
+  // sandboxd as root, and only additions (up to scaffold::kMaxWarmAdditions):
+  // the packages are added as for a claim. UNIMPLEMENTED otherwise.
   absl::Status AddDependencies(std::string_view sandbox_id,
                                const scaffold::Project& project,
                                const OutputSink& sink,
@@ -228,9 +228,10 @@ class LocalProvider final : public Provider {
       const scaffold::Project& project, const CallContext& ctx,
       const std::function<absl::Status(const OutputSink&)>& finish);
   void RemoveLeftoverSlots();
-  // Whether `project` can take `slot` over: FitWarm, plus what the
+  // Whether `project` can take `slot` over: scaffold::FitWarm, plus what the
   // isolation mode allows.
-  WarmFit FitSlot(const WarmSlot& slot, const scaffold::Project& project) const;
+  scaffold::WarmFit FitSlot(const WarmSlot& slot,
+                            const scaffold::Project& project) const;
   std::string ExitReason(Sandbox& sandbox, const std::string& kill_reason,
                          int code);
   void KillProcesses(Sandbox& sandbox, const std::string& reason);

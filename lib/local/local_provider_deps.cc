@@ -16,7 +16,7 @@
 #include "lib/local/link_tree.h"
 #include "lib/local/local_provider.h"
 #include "lib/local/package_additions.h"
-#include "lib/local/warm_template.h"
+#include "lib/scaffold/warm_template.h"
 
 namespace sandboxd::local {
 namespace {
@@ -67,15 +67,15 @@ absl::Status LocalProvider::AddDependencies(std::string_view sandbox_id,
         "warm pool have their own node_modules)");
   }
   absl::StatusOr<std::map<std::string, std::string>> additions =
-      DependencyAdditions(installed, project.plan.dependencies);
+      scaffold::DependencyAdditions(installed, project.plan.dependencies);
   if (!additions.ok()) {
     return absl::UnimplementedError(std::string(additions.status().message()));
   }
   if (additions->empty()) return absl::OkStatus();
-  if (additions->size() > kMaxWarmAdditions) {
-    return absl::UnimplementedError(
-        absl::StrCat(additions->size(), " packages to add (at most ",
-                     kMaxWarmAdditions, " are added to a running app)"));
+  if (additions->size() > scaffold::kMaxWarmAdditions) {
+    return absl::UnimplementedError(absl::StrCat(
+        additions->size(), " packages to add (at most ",
+        scaffold::kMaxWarmAdditions, " are added to a running app)"));
   }
   return AddPackages(std::string(sandbox_id), project, *additions, sink, ctx);
 }

@@ -28,7 +28,7 @@ struct SandboxLimits {
 };
 
 // The warm pool: pre-started DEV sandboxes running the template app
-// (lib/local/warm_template.h), handed over to Creates whose project fits.
+// (lib/scaffold/warm_template.h), handed over to Creates whose project fits.
 struct WarmPoolOptions {
   // Ready sandboxes kept per Tailwind major (3 and 4); 0 disables the pool.
   // Each costs one idle `next dev` (~250-450 MB, almost no CPU).

@@ -207,7 +207,7 @@ absl::Status LocalProvider::RunBackgroundSandbox(
 absl::Status LocalProvider::FillSlot(scaffold::TailwindMajor tailwind) {
   const std::string id = BackgroundId(kWarmPrefix);
   ASSIGN_OR_RETURN(scaffold::Project project,
-                   WarmTemplate(tailwind, absl::StrCat(id, ".warm")));
+                   scaffold::WarmTemplate(tailwind, absl::StrCat(id, ".warm")));
   const CallContext ctx(absl::Now() + options_.warm_pool.fill_timeout,
                         pool_cancel_);
   RETURN_IF_ERROR(RunBackgroundSandbox(
@@ -231,9 +231,9 @@ bool LocalProvider::HasWarmFit(const ProvisionSpec& spec,
   return false;
 }
 
-WarmFit LocalProvider::FitSlot(const WarmSlot& slot,
-                               const scaffold::Project& project) const {
-  WarmFit fit = FitWarm(slot.project, project);
+scaffold::WarmFit LocalProvider::FitSlot(
+    const WarmSlot& slot, const scaffold::Project& project) const {
+  scaffold::WarmFit fit = scaffold::FitWarm(slot.project, project);
   // Unprivileged, the store's files belong to sandboxd's own uid, which is
   // also npm's: npm on a hard-linked copy could write through to them.
   if (fit.fits() && !fit.additions.empty() && ::geteuid() != 0) {
@@ -265,7 +265,7 @@ absl::Status LocalProvider::ClaimWarm(const ProvisionSpec& spec,
   {
     absl::MutexLock lock(&pool_mu_);
     for (auto it = warm_.begin(); it != warm_.end(); ++it) {
-      WarmFit fit = FitSlot(*it, project);
+      scaffold::WarmFit fit = FitSlot(*it, project);
       if (fit.fits()) {
         slot = std::move(*it);
         additions = std::move(fit.additions);

@@ -223,7 +223,8 @@ absl::Status LocalProvider::InstallDependencies(std::string_view sandbox_id,
     absl::MutexLock lock(&sandbox->mu);
     if (sandbox->app != nullptr && !sandbox->app->Exited() &&
         !sandbox->installed.empty() &&
-        MissingDependency(sandbox->installed, plan.dependencies).empty()) {
+        scaffold::MissingDependency(sandbox->installed, plan.dependencies)
+            .empty()) {
       log(absl::StrCat(
           "dependencies already installed in the running "
           "sandbox (",

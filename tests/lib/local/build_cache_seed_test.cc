@@ -2,7 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "lib/local/warm_template.h"
+#include "lib/scaffold/warm_template.h"
 
 namespace sandboxd::local {
 namespace {
@@ -45,12 +45,13 @@ TEST(BuildCacheSeedTest, SeedSharesTheFrontendsDependencyFingerprint) {
 TEST(BuildCacheSeedTest, SeedIsAProductionBuildOfTheTemplateWithoutExtras) {
   const scaffold::Project seed = Seed(scaffold::TailwindMajor::kV3);
   EXPECT_THAT(seed.plan.build_command, Not(IsEmpty()));
-  EXPECT_THAT(seed.files.at("app/page.tsx"), HasSubstr(kWarmTemplateMarker));
+  EXPECT_THAT(seed.files.at("app/page.tsx"),
+              HasSubstr(scaffold::kWarmTemplateMarker));
   EXPECT_FALSE(seed.plan.dependencies.contains("lucide-react"));
   EXPECT_FALSE(seed.plan.dependencies.contains("tailwind-merge"));
   // The DEV template's extra libraries give it another dependency set.
   absl::StatusOr<scaffold::Project> warm =
-      WarmTemplate(scaffold::TailwindMajor::kV3, "pool-1.warm");
+      scaffold::WarmTemplate(scaffold::TailwindMajor::kV3, "pool-1.warm");
   ASSERT_TRUE(warm.ok()) << warm.status();
   EXPECT_NE(seed.plan.dependency_fingerprint,
             warm->plan.dependency_fingerprint);

@@ -1,4 +1,4 @@
-#include "lib/local/warm_template.h"
+#include "lib/scaffold/warm_template.h"
 
 #include <optional>
 #include <set>
@@ -7,10 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "lib/scaffold/semver.h"
 
-namespace sandboxd::local {
+namespace sandboxd::scaffold {
 namespace {
-
-using scaffold::TailwindMajor;
 
 // Pinned like lib/scaffold/stack.h (checked with `npm view <pkg> version`).
 constexpr char kLucideReactVersion[] = "1.77.0";
@@ -60,19 +58,18 @@ bool IsStartupConfig(std::string_view path) {
 // Whether the template's pinned `have` serves a project asking for `want`.
 bool Accepts(const std::string& want, const std::string& have) {
   if (want == have) return true;
-  std::optional<scaffold::SemVer> version = scaffold::ParseSemVer(have);
-  std::optional<scaffold::SemVerRange> range =
-      scaffold::SemVerRange::Parse(want);
+  std::optional<SemVer> version = ParseSemVer(have);
+  std::optional<SemVerRange> range = SemVerRange::Parse(want);
   return version.has_value() && range.has_value() && range->Satisfies(*version);
 }
 
 }  // namespace
 
-absl::StatusOr<scaffold::Project> WarmTemplate(
-    TailwindMajor tailwind, std::string_view generation_token) {
+absl::StatusOr<Project> WarmTemplate(TailwindMajor tailwind,
+                                     std::string_view generation_token) {
   const bool v3 = tailwind == TailwindMajor::kV3;
-  scaffold::Request request;
-  request.mode = scaffold::Mode::kDev;
+  Request request;
+  request.mode = Mode::kDev;
   request.generation_token = std::string(generation_token);
   request.generated_code["page.tsx"] = kPage;
   request.generated_code["layout.tsx"] = kLayout;
@@ -84,7 +81,7 @@ absl::StatusOr<scaffold::Project> WarmTemplate(
       R"(","clsx":")", kClsxVersion, R"(","framer-motion":")",
       kFramerMotionVersion, R"(","tailwind-merge":")",
       v3 ? kTailwindMerge2Version : kTailwindMerge3Version, R"("}})");
-  return scaffold::Assemble(request);
+  return Assemble(request);
 }
 
 std::string MissingDependency(
@@ -120,8 +117,7 @@ absl::StatusOr<std::map<std::string, std::string>> DependencyAdditions(
   return additions;
 }
 
-WarmFit FitWarm(const scaffold::Project& warm,
-                const scaffold::Project& project) {
+WarmFit FitWarm(const Project& warm, const Project& project) {
   std::set<std::string> configs;
   for (const auto* files : {&warm.files, &project.files}) {
     for (const auto& [path, content] : *files) {
@@ -157,4 +153,4 @@ WarmFit FitWarm(const scaffold::Project& warm,
   return {.additions = *std::move(additions)};
 }
 
-}  // namespace sandboxd::local
+}  // namespace sandboxd::scaffold

@@ -1,8 +1,8 @@
-// The template app of the local provider's warm pool, and the rule for
-// which generated projects may take over a sandbox started from it. Pure
+// The template app of the providers' warm pools (local, Daytona), and the rule
+// for which generated projects may take over a sandbox started from it. Pure
 // functions over lib/scaffold projects; thread-safe.
-#ifndef SANDBOXD_LIB_LOCAL_WARM_TEMPLATE_H_
-#define SANDBOXD_LIB_LOCAL_WARM_TEMPLATE_H_
+#ifndef SANDBOXD_LIB_SCAFFOLD_WARM_TEMPLATE_H_
+#define SANDBOXD_LIB_SCAFFOLD_WARM_TEMPLATE_H_
 
 #include <map>
 #include <string>
@@ -12,7 +12,7 @@
 #include "lib/scaffold/scaffold.h"
 #include "lib/scaffold/stack.h"
 
-namespace sandboxd::local {
+namespace sandboxd::scaffold {
 
 // The text the template page renders (tests look for it).
 inline constexpr char kWarmTemplateMarker[] = "sandboxd warm template";
@@ -21,8 +21,8 @@ inline constexpr char kWarmTemplateMarker[] = "sandboxd warm template";
 // layout, globals.css) on the default stack plus the libraries models
 // commonly import (icons, class helpers, animation), in DEV mode, carrying
 // `generation_token`.
-absl::StatusOr<scaffold::Project> WarmTemplate(
-    scaffold::TailwindMajor tailwind, std::string_view generation_token);
+absl::StatusOr<Project> WarmTemplate(TailwindMajor tailwind,
+                                     std::string_view generation_token);
 
 // Empty when every dependency in `wanted` (name -> spec) is in `installed`
 // (name -> the spec it was installed from) with a spec that `wanted`
@@ -58,9 +58,8 @@ struct WarmFit {
 
   bool fits() const { return misfit.empty(); }
 };
-WarmFit FitWarm(const scaffold::Project& warm,
-                const scaffold::Project& project);
+WarmFit FitWarm(const Project& warm, const Project& project);
 
-}  // namespace sandboxd::local
+}  // namespace sandboxd::scaffold
 
-#endif  // SANDBOXD_LIB_LOCAL_WARM_TEMPLATE_H_
+#endif  // SANDBOXD_LIB_SCAFFOLD_WARM_TEMPLATE_H_

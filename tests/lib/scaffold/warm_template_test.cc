@@ -1,10 +1,10 @@
-#include "lib/local/warm_template.h"
+#include "lib/scaffold/warm_template.h"
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace sandboxd::local {
+namespace sandboxd::scaffold {
 namespace {
 
 using ::testing::HasSubstr;
@@ -14,29 +14,28 @@ constexpr char kPage[] =
     "export default function Page() { return <h1>MARKER</h1>; }\n";
 constexpr char kV3Css[] = "@tailwind base;\n@tailwind utilities;\n";
 
-scaffold::Project Frontend(std::map<std::string, std::string> extra = {},
-                           std::map<std::string, std::string> env = {}) {
-  scaffold::Request request;
+Project Frontend(std::map<std::string, std::string> extra = {},
+                 std::map<std::string, std::string> env = {}) {
+  Request request;
   request.generated_code = {{"page.tsx", kPage},
                             {"layout.tsx", "import './globals.css';\n"},
                             {"globals.css", kV3Css}};
   for (auto& [path, content] : extra) request.generated_code[path] = content;
   request.environment = std::move(env);
   request.generation_token = "sbx-1.g1";
-  absl::StatusOr<scaffold::Project> project = scaffold::Assemble(request);
+  absl::StatusOr<Project> project = Assemble(request);
   EXPECT_TRUE(project.ok()) << project.status();
-  return project.ok() ? *project : scaffold::Project{};
+  return project.ok() ? *project : Project{};
 }
 
-scaffold::Project Template(scaffold::TailwindMajor tailwind) {
-  absl::StatusOr<scaffold::Project> project =
-      WarmTemplate(tailwind, "pool-1.warm");
+Project Template(TailwindMajor tailwind) {
+  absl::StatusOr<Project> project = WarmTemplate(tailwind, "pool-1.warm");
   EXPECT_TRUE(project.ok()) << project.status();
-  return project.ok() ? *project : scaffold::Project{};
+  return project.ok() ? *project : Project{};
 }
 
 TEST(WarmTemplateTest, TemplateIsADevAppWithCommonLibrariesAndItsToken) {
-  scaffold::Project t = Template(scaffold::TailwindMajor::kV3);
+  Project t = Template(TailwindMajor::kV3);
   EXPECT_EQ(t.plan.generation_token, "pool-1.warm");
   EXPECT_TRUE(t.plan.build_command.empty());
   EXPECT_THAT(t.files.at("app/page.tsx"), HasSubstr(kWarmTemplateMarker));
@@ -45,22 +44,20 @@ TEST(WarmTemplateTest, TemplateIsADevAppWithCommonLibrariesAndItsToken) {
     EXPECT_TRUE(t.plan.dependencies.contains(lib)) << lib;
   }
   EXPECT_EQ(t.plan.dependencies.at("tailwind-merge")[0], '2');
-  EXPECT_EQ(Template(scaffold::TailwindMajor::kV4)
-                .plan.dependencies.at("tailwind-merge")[0],
-            '3');
+  EXPECT_EQ(
+      Template(TailwindMajor::kV4).plan.dependencies.at("tailwind-merge")[0],
+      '3');
 }
 
 TEST(WarmTemplateTest, TheFrontendShapeFitsTheMatchingTailwindTemplate) {
-  EXPECT_THAT(
-      FitWarm(Template(scaffold::TailwindMajor::kV3), Frontend()).misfit,
-      IsEmpty());
-  EXPECT_THAT(
-      FitWarm(Template(scaffold::TailwindMajor::kV4), Frontend()).misfit,
-      HasSubstr("differs from the warm template's"));
+  EXPECT_THAT(FitWarm(Template(TailwindMajor::kV3), Frontend()).misfit,
+              IsEmpty());
+  EXPECT_THAT(FitWarm(Template(TailwindMajor::kV4), Frontend()).misfit,
+              HasSubstr("differs from the warm template's"));
 }
 
 TEST(WarmTemplateTest, DependenciesMustBeInstalledAndAccepted) {
-  scaffold::Project t = Template(scaffold::TailwindMajor::kV3);
+  Project t = Template(TailwindMajor::kV3);
   // A range the pinned version satisfies fits.
   EXPECT_THAT(
       FitWarm(t, Frontend({{"package.json",
@@ -103,7 +100,7 @@ TEST(WarmTemplateTest, DependencyAdditionsAreTheMissingOnes) {
 }
 
 TEST(WarmTemplateTest, ConfigsAndEnvironmentMustMatch) {
-  scaffold::Project t = Template(scaffold::TailwindMajor::kV3);
+  Project t = Template(TailwindMajor::kV3);
   EXPECT_THAT(
       FitWarm(t, Frontend({{"next.config.mjs", "export default {};\n"}}))
           .misfit,
@@ -124,4 +121,4 @@ TEST(WarmTemplateTest, MissingDependencyNamesTheFirstMisfit) {
 }
 
 }  // namespace
-}  // namespace sandboxd::local
+}  // namespace sandboxd::scaffold
