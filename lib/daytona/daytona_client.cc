@@ -252,6 +252,17 @@ absl::Status DaytonaClient::StopSandbox(absl::string_view id,
       .status();
 }
 
+absl::Status DaytonaClient::SetLabels(
+    absl::string_view id, const std::map<std::string, std::string>& labels,
+    const CallContext& ctx) {
+  return Execute(
+             Call{"set labels", HttpMethod::kPut,
+                  ApiUrl(absl::StrCat("/sandbox/", UrlEncode(id), "/labels")),
+                  EncodeLabels(labels)},
+             ctx)
+      .status();
+}
+
 absl::StatusOr<PreviewUrlDto> DaytonaClient::GetPreviewUrl(
     absl::string_view id, int port, const CallContext& ctx) {
   ASSIGN_OR_RETURN(
@@ -385,8 +396,8 @@ absl::Status DaytonaClient::DeleteSession(absl::string_view toolbox,
   return status;
 }
 
-absl::StatusOr<int> DaytonaClient::Probe(const std::string& url,
-                                         const CallContext& ctx) {
+absl::StatusOr<HttpResponse> DaytonaClient::Probe(const std::string& url,
+                                                  const CallContext& ctx) {
   ASSIGN_OR_RETURN(absl::Duration left, retrier_->AttemptTimeout(ctx));
   // No Authorization here: the preview proxy forwards requests to the app,
   // which is untrusted code and must never see the API key.
@@ -396,8 +407,7 @@ absl::StatusOr<int> DaytonaClient::Probe(const std::string& url,
   request.timeout = std::min(left, options_.probe_timeout);
   request.headers.Add("X-Daytona-Skip-Preview-Warning", "true");
   request.headers.Add("User-Agent", kUserAgent);
-  ASSIGN_OR_RETURN(HttpResponse response, transport_->Send(request));
-  return response.status;
+  return transport_->Send(request);
 }
 
 }  // namespace sandboxd::daytona

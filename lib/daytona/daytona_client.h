@@ -53,6 +53,10 @@ class DaytonaClient {
   absl::Status DeleteSandbox(absl::string_view id, const CallContext& ctx);
   absl::Status StartSandbox(absl::string_view id, const CallContext& ctx);
   absl::Status StopSandbox(absl::string_view id, const CallContext& ctx);
+  // PUT /sandbox/{id}/labels: replaces all the sandbox's labels.
+  absl::Status SetLabels(absl::string_view id,
+                         const std::map<std::string, std::string>& labels,
+                         const CallContext& ctx);
   absl::StatusOr<PreviewUrlDto> GetPreviewUrl(absl::string_view id, int port,
                                               const CallContext& ctx);
   absl::StatusOr<PreviewUrlDto> GetSignedPreviewUrl(absl::string_view id,
@@ -93,9 +97,10 @@ class DaytonaClient {
                              absl::string_view session_id,
                              const CallContext& ctx);
 
-  // One unauthenticated GET of a preview URL; its HTTP status. Transport
-  // errors as HttpTransport. Never retried.
-  absl::StatusOr<int> Probe(const std::string& url, const CallContext& ctx);
+  // One unauthenticated GET of a preview URL; its response (status and
+  // body). Transport errors as HttpTransport. Never retried.
+  absl::StatusOr<HttpResponse> Probe(const std::string& url,
+                                     const CallContext& ctx);
 
   Retrier& retrier() { return *retrier_; }
   const DaytonaOptions& options() const { return options_; }

@@ -217,6 +217,15 @@ absl::Status DaytonaProvider::InstallDependencies(
     std::string_view sandbox_id, const scaffold::BuildPlan& plan,
     const OutputSink& sink, const CallContext& ctx) {
   ASSIGN_OR_RETURN(SandboxRef ref, Lookup(sandbox_id, ctx));
+  if (!plan.dependency_fingerprint.empty() &&
+      ref.installed_fingerprint == plan.dependency_fingerprint) {
+    if (sink) {
+      sink(OutputStream::kStdout,
+           absl::StrCat("reusing the dependencies installed in this sandbox (",
+                        plan.dependency_fingerprint.substr(0, 12), ")"));
+    }
+    return absl::OkStatus();
+  }
   ASSIGN_OR_RETURN(
       Launched launched,
       Launch(sandbox_id, ref, plan.install_command, plan.environment, ctx));
@@ -229,6 +238,11 @@ absl::Status DaytonaProvider::InstallDependencies(
     return absl::FailedPreconditionError(
         absl::StrCat("daytona: install dependencies: `", plan.install_command,
                      "` exited with code ", **exit, ":\n", output.Tail()));
+  }
+  absl::MutexLock lock(&mu_);
+  auto it = refs_.find(std::string(sandbox_id));
+  if (it != refs_.end() && it->second.daytona_id == ref.daytona_id) {
+    it->second.installed_fingerprint = plan.dependency_fingerprint;
   }
   return absl::OkStatus();
 }
@@ -247,18 +261,52 @@ absl::Status DaytonaProvider::StartApp(std::string_view sandbox_id,
     }
   }
   ref.port = plan.port;
+  // Ready means the page answers 200 carrying this generation's token (Next
+  // answers the first request after a write with the old page).
+  auto answers = [&]() -> absl::StatusOr<bool> {
+    ASSIGN_OR_RETURN(std::string url, PreviewUrl(sandbox_id, ref, ctx));
+    absl::StatusOr<HttpResponse> response = client_.Probe(url, ctx);
+    // Refused connections and proxy errors just mean "not yet".
+    if (!response.ok() || response->status != 200) return false;
+    return plan.generation_token.empty() ||
+           absl::StrContains(response->body, plan.generation_token);
+  };
+  // Hot reload: the app this process started still runs; only wait for the
+  // new generation.
+  if (!ref.app_session.empty()) {
+    // Polled briskly: a hot reload compiles in well under a second.
+    absl::Duration delay = absl::Milliseconds(100);
+    for (;;) {
+      absl::StatusOr<CommandDto> app =
+          client_.GetCommand(ref.toolbox, ref.app_session, ref.app_cmd, ctx);
+      if (!app.ok() || app->exit_code.has_value()) break;  // start it anew
+      ASSIGN_OR_RETURN(bool ready, answers());
+      if (ready) return absl::OkStatus();
+      absl::Status waited = retrier_->Wait(delay, ctx);
+      if (!waited.ok()) {
+        return absl::Status(
+            waited.code(),
+            absl::StrCat("daytona: start app: the running app did not serve "
+                         "the new files: ",
+                         waited.message()));
+      }
+      delay = std::min(absl::Milliseconds(500), delay * 1.5);
+    }
+  }
   // The app's session is kept: deleting it would end the app.
   ASSIGN_OR_RETURN(
       Launched launched,
       Launch(sandbox_id, ref, ListenOnAllInterfaces(plan.start_command),
              plan.environment, ctx));
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = refs_.find(std::string(sandbox_id));
+    if (it != refs_.end()) {
+      it->second.app_session = launched.session_id;
+      it->second.app_cmd = launched.cmd_id;
+    }
+  }
   OutputFollower output(sink);
-  auto answers = [&]() -> absl::StatusOr<bool> {
-    ASSIGN_OR_RETURN(std::string url, PreviewUrl(sandbox_id, ref, ctx));
-    absl::StatusOr<int> status = client_.Probe(url, ctx);
-    // Refused connections and proxy errors just mean "not yet".
-    return status.ok() && *status == 200;
-  };
   ASSIGN_OR_RETURN(std::optional<int> exit,
                    Follow(ref, launched, output, answers, ctx));
   if (!exit.has_value()) return absl::OkStatus();

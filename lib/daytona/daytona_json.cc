@@ -263,6 +263,16 @@ std::string EncodeStringMap(const std::map<std::string, std::string>& map) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
+std::string EncodeLabels(const std::map<std::string, std::string>& labels) {
+  rapidjson::StringBuffer buf;
+  Writer w(buf);
+  w.StartObject();
+  w.Key("labels");
+  WriteMap(w, labels);
+  w.EndObject();
+  return buf.GetString();
+}
+
 std::string EncodeCreateSession(absl::string_view session_id) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);

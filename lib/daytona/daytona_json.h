@@ -35,6 +35,8 @@ struct CreateSandboxBody {
   std::optional<int> disk_gib;
 };
 std::string EncodeCreateSandbox(const CreateSandboxBody& body);
+// {"labels":{...}}, the body of PUT /sandbox/{id}/labels.
+std::string EncodeLabels(const std::map<std::string, std::string>& labels);
 
 // The `Sandbox` / `SandboxListItem` fields the adapter reads.
 struct SandboxDto {

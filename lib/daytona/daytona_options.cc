@@ -2,10 +2,15 @@
 #include "lib/daytona/daytona_options.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 
 namespace sandboxd::daytona {
 
 absl::Status ValidateOptions(const DaytonaOptions& options) {
+  if (options.warm_pool_size < 0 || options.warm_pool_size > 64) {
+    return absl::InvalidArgumentError(
+        "daytona: DAYTONA_WARM_POOL_SIZE: must be 0-64");
+  }
   if (options.api_key.empty() && options.jwt_token.empty()) {
     return absl::InvalidArgumentError(
         "daytona: api_key: set DAYTONA_API_KEY (or DAYTONA_JWT_TOKEN with "
@@ -57,6 +62,12 @@ absl::StatusOr<DaytonaOptions> DaytonaOptionsFromEnv(const GetEnvFn& getenv,
   read("DAYTONA_TARGET", options.target);
   read("DAYTONA_SNAPSHOT", options.snapshot);
   read("DAYTONA_IMAGE", options.image);
+  if (std::optional<std::string> pool = getenv("DAYTONA_WARM_POOL_SIZE");
+      pool.has_value() && !pool->empty() &&
+      !absl::SimpleAtoi(*pool, &options.warm_pool_size)) {
+    return absl::InvalidArgumentError(
+        "daytona: DAYTONA_WARM_POOL_SIZE: not a number");
+  }
   absl::Status valid = ValidateOptions(options);
   if (!valid.ok()) return valid;
   return options;

@@ -57,6 +57,15 @@ struct DaytonaOptions {
   absl::Duration destroy_state_timeout = absl::Minutes(5);  // destroying
   // Probe of the preview while the app starts.
   absl::Duration probe_timeout = absl::Seconds(10);
+
+  // Warm pool (DAYTONA_WARM_POOL_SIZE, default 0: each pooled sandbox is a
+  // running cloud sandbox): pre-started DEV sandboxes per Tailwind major,
+  // made from the scaffold's warm template.
+  int warm_pool_size = 0;
+  // How long one fill (create, upload, install, first compile) may take,
+  // and the pause after a failed one.
+  absl::Duration warm_fill_timeout = absl::Minutes(15);
+  absl::Duration warm_fill_backoff = absl::Seconds(30);
   RetryPolicy retry;
 };
 

@@ -239,7 +239,11 @@ void DaytonaProvider::Forget(std::string_view sandbox_id) {
 void DaytonaProvider::ForgetPreview(std::string_view sandbox_id) {
   absl::MutexLock lock(&mu_);
   auto it = refs_.find(std::string(sandbox_id));
-  if (it != refs_.end()) it->second.preview.reset();
+  if (it == refs_.end()) return;
+  it->second.preview.reset();
+  // A stop or start ends the app's session too.
+  it->second.app_session.clear();
+  it->second.app_cmd.clear();
 }
 
 absl::Status DaytonaProvider::Stop(std::string_view sandbox_id,
@@ -345,6 +349,8 @@ absl::StatusOr<std::vector<ProviderSandbox>> DaytonaProvider::List(
     for (const SandboxDto& dto : page.items) {
       auto id = dto.labels.find(kSandboxIdLabel);
       if (id == dto.labels.end() || dto.state == "destroyed") continue;
+      // Pooled sandboxes are the provider's own until a Create takes one.
+      if (dto.labels.contains(kWarmPoolLabel)) continue;
       out.push_back(ProviderSandbox{
           id->second, dto.id, ToProviderState(dto.state), dto.error_reason});
     }
@@ -360,9 +366,11 @@ absl::StatusOr<std::vector<ProviderSandbox>> DaytonaProvider::List(
 absl::StatusOr<std::unique_ptr<Provider>> MakeDaytonaProvider(
     DaytonaOptions options) {
   RETURN_IF_ERROR(ValidateOptions(options));
-  return std::make_unique<DaytonaProvider>(
+  auto provider = std::make_unique<DaytonaProvider>(
       std::move(options), MakeCurlHttpTransport(), MakeRealSleeper(),
       MakeSystemClock());
+  provider->StartWarmPool();
+  return provider;
 }
 
 absl::StatusOr<std::unique_ptr<Provider>> MakeDaytonaProviderFromEnv(

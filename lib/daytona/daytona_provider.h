@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -25,6 +26,7 @@
 #include "lib/daytona/output_follower.h"
 #include "lib/daytona/retry.h"
 #include "lib/provider/provider.h"
+#include "lib/scaffold/stack.h"
 
 namespace sandboxd::daytona {
 
@@ -32,6 +34,10 @@ namespace sandboxd::daytona {
 inline constexpr char kManagedByLabel[] = "managed-by";
 inline constexpr char kManagedByValue[] = "sandboxd";
 inline constexpr char kSandboxIdLabel[] = "sandboxd-id";
+// On pooled sandboxes (warm pool) until a Create takes one; their ids start
+// with kWarmPrefix. List leaves them out: they are not sandboxd's sandboxes.
+inline constexpr char kWarmPoolLabel[] = "sandboxd-pool";
+inline constexpr char kWarmPrefix[] = "pool-";
 
 // Thread-safe (Provider contract). Caches, per sandboxd id, the Daytona id,
 // the toolbox URL, the app's port and the signed preview URL; a cache miss
@@ -43,6 +49,8 @@ class DaytonaProvider final : public Provider {
                   std::shared_ptr<Sleeper> sleeper,
                   std::shared_ptr<const Clock> clock,
                   std::optional<uint64_t> jitter_seed = std::nullopt);
+
+  ~DaytonaProvider() override;
 
   std::string_view name() const override { return "daytona"; }
   absl::Status Provision(const ProvisionSpec& spec,
@@ -72,7 +80,37 @@ class DaytonaProvider final : public Provider {
   absl::StatusOr<std::vector<ProviderSandbox>> List(
       const CallContext& ctx) override;
 
+  // The warm pool (daytona_pool.cc): options.warm_pool_size pre-started DEV
+  // sandboxes per Tailwind major, each made from the scaffold's warm
+  // template like any DEV build (create, upload, npm install, `next dev`
+  // compiled once). A Create that fits one (scaffold::FitWarm) takes it
+  // over: the sandbox is relabelled with the new identity, missing packages
+  // are added with npm, and the core then syncs the new tree in place.
+  absl::Status ClaimWarm(const ProvisionSpec& spec,
+                         const scaffold::Project& project,
+                         const OutputSink& sink,
+                         const CallContext& ctx) override;
+  bool HasWarmFit(const ProvisionSpec& spec,
+                  const scaffold::Project& project) override;
+  // Starts the background filler: it first deletes the pooled sandboxes an
+  // earlier process left, then keeps the pool full (one fill at a time; a
+  // failed fill is retried after options.warm_fill_backoff). No-op when
+  // options.warm_pool_size is 0. The destructor stops it and deletes the
+  // pooled sandboxes.
+  void StartWarmPool();
+  // Makes one pooled sandbox now (the filler's step).
+  absl::Status FillWarmSlot(scaffold::TailwindMajor tailwind,
+                            const CallContext& ctx);
+  size_t WarmSlotCount() const;
+
  private:
+  struct WarmSlot {
+    std::string id;
+    scaffold::Project project;
+    scaffold::TailwindMajor tailwind;
+  };
+  void FillLoop();
+  void RemoveLeftoverSlots(const CallContext& ctx);
   struct CachedPreview {
     std::string url;
     absl::Time refresh_at;  // InfiniteFuture for public previews
@@ -82,6 +120,14 @@ class DaytonaProvider final : public Provider {
     std::string toolbox;  // DaytonaClient::ToolboxBase
     int port = 0;
     std::optional<CachedPreview> preview;
+    // The dependency fingerprint npm installed in this process's knowledge
+    // (a claimed pooled sandbox, or an earlier InstallDependencies): the
+    // same plan again runs no npm.
+    std::string installed_fingerprint;
+    // The session and command of the app StartApp launched (kept running);
+    // empty once the sandbox stops or starts.
+    std::string app_session;
+    std::string app_cmd;
   };
 
   // daytona_provider.cc: lifecycle.
@@ -135,6 +181,12 @@ class DaytonaProvider final : public Provider {
   std::atomic<uint64_t> next_session_{0};
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, SandboxRef> refs_ ABSL_GUARDED_BY(mu_);
+
+  mutable absl::Mutex pool_mu_;
+  std::vector<WarmSlot> warm_ ABSL_GUARDED_BY(pool_mu_);
+  const std::shared_ptr<Cancellation> pool_stop_ =
+      std::make_shared<Cancellation>();
+  std::thread filler_;
 };
 
 // A provider on libcurl, the real sleeper and the system clock.

@@ -278,6 +278,8 @@ Reply Emulator::Route(const Request& request, const Parts& p) {
       return StartSandbox(request, p[2]);
     if (p.size() == 4 && m == "POST" && p[3] == "stop")
       return StopSandbox(request, p[2]);
+    if (p.size() == 4 && m == "PUT" && p[3] == "labels")
+      return SetLabels(request, p[2]);
     if (p.size() == 4 && m == "GET" && p[3] == "toolbox-proxy-url") {
       return ToolboxProxyUrl(request, p[2]);
     }

@@ -90,6 +90,7 @@ class Emulator {
   Reply DeleteSandbox(const Request& request, const std::string& id);
   Reply StartSandbox(const Request& request, const std::string& id);
   Reply StopSandbox(const Request& request, const std::string& id);
+  Reply SetLabels(const Request& request, const std::string& id);
   Reply PreviewUrl(const Request& request, const std::string& id,
                    const std::string& port, bool signed_url);
   Reply ToolboxProxyUrl(const Request& request, const std::string& id);

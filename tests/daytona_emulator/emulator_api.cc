@@ -330,6 +330,30 @@ Reply Emulator::StopSandbox(const Request& request, const std::string& id) {
   return JsonReply(200, SandboxJson(*sb, false, request.Header("host")));
 }
 
+Reply Emulator::SetLabels(const Request& request, const std::string& id) {
+  rapidjson::Document body;
+  const std::string text = request.body.empty() ? "{}" : request.body;
+  body.Parse(text.c_str(), text.size());
+  std::map<std::string, std::string> labels;
+  if (body.HasParseError() || !body.IsObject() || !body.HasMember("labels") ||
+      !ReadMap(body, "labels", labels)) {
+    return ApiError(request, 400, "labels must be a string map");
+  }
+  absl::MutexLock lock(&mu_);
+  Sandbox* sb = Find(id);
+  if (sb == nullptr) {
+    return ApiError(request, 404,
+                    "Sandbox with ID or name " + id + " not found");
+  }
+  sb->labels = std::move(labels);
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartObject();
+  WriteMap(w, "labels", sb->labels);
+  w.EndObject();
+  return JsonReply(200, buf.GetString());
+}
+
 Reply Emulator::PreviewUrl(const Request& request, const std::string& id,
                            const std::string& port_text, bool signed_url) {
   int port = 0;

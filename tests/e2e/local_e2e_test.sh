@@ -11,7 +11,8 @@
 # Delete must leave no sandbox listed by the emulator, no directory and no
 # process. The local-only checks (dependency store reuse, idle stop and wake
 # through the proxy, cgroups) are skipped there.
-# With SANDBOXD_E2E_WARM_POOL=N (N > 0) the local provider keeps N pooled
+# With SANDBOXD_E2E_WARM_POOL=N (N > 0) the provider (local, or Daytona
+# through DAYTONA_WARM_POOL_SIZE) keeps N pooled
 # sandboxes per Tailwind major: the suite waits for them, the DEV create
 # must be served by one, and the pooled sandboxes are left out of the
 # "nothing left behind" checks (the store-reuse check needs a cold DEV
@@ -38,6 +39,7 @@ if [ $PROVIDER = daytona ]; then
   EAPI=http://127.0.0.1:$(cat "$WORK/emulator.port")/api
   unset DAYTONA_JWT_TOKEN DAYTONA_ORGANIZATION_ID DAYTONA_TARGET DAYTONA_SNAPSHOT DAYTONA_IMAGE DAYTONA_SERVER_URL
   export DAYTONA_API_URL=$EAPI DAYTONA_API_KEY=e2e-key
+  export DAYTONA_WARM_POOL_SIZE=${SANDBOXD_E2E_WARM_POOL:-0}
   PROVIDER_FLAGS=(--provider=daytona)
 fi
 PID=
@@ -54,7 +56,6 @@ e2e_start_sandboxd "$SANDBOXD" "${PROVIDER_FLAGS[@]}" --insecure_no_auth \
   --warm_pool_size="${SANDBOXD_E2E_WARM_POOL:-0}"
 
 POOL=${SANDBOXD_E2E_WARM_POOL:-0}
-[ $PROVIDER = local ] || POOL=0
 if [ "$POOL" -gt 0 ]; then
   for _ in $(seq 1 600); do
     [ "$(grep -c "slot ready" "$WORK/err.log")" -ge 2 ] && break; sleep 0.5
@@ -164,6 +165,11 @@ if [ $PROVIDER = local ]; then
   for _ in $(seq 1 480); do grep -q "build-cache-seed tailwind=4" "$WORK/err.log" && break; sleep 0.5; done
   # The host's init reaps an ended sandbox's last (zombie) process lazily.
   for _ in $(seq 1 40); do sandbox_procs | grep -q . || break; sleep 0.5; done
+fi
+if [ $PROVIDER = daytona ] && [ "$POOL" -gt 0 ]; then
+  # A graceful stop deletes the pooled sandboxes (cloud sandboxes cost).
+  kill -TERM $PID; wait $PID; PID=
+  grep "warm pool: deleting pooled sandbox" "$WORK/err.log" | head -4
 fi
 if [ $PROVIDER = daytona ]; then
   listed() { curl -sf -m 10 -H "Authorization: Bearer e2e-key" "$EAPI/sandbox" |

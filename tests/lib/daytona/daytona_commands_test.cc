@@ -291,6 +291,39 @@ TEST_F(DaytonaCommandsTest, StartAppPollsThePreviewWithoutCredentials) {
   EXPECT_EQ(preview->url, signed_url);
 }
 
+TEST_F(DaytonaCommandsTest,
+       StartAppWaitsForTheTokenAndAHotReloadLaunchesNothing) {
+  ExpectLookupFinds();
+  ExpectLaunch();  // once: the second StartApp finds the app running
+  ExpectPolls({kRunning, kRunning, kRunning, kRunning},
+              {Logs("starting\\n", ""), Logs("starting\\n", "")});
+  const std::string signed_url = "https://3000-abcdefgh12345678.proxy.test";
+  EXPECT_CALL(
+      *transport_,
+      Send(IsRequest(
+          HttpMethod::kGet,
+          SandboxUrl("/ports/3000/signed-preview-url?expiresInSeconds=3600"))))
+      .WillOnce(Return(Reply(
+          200,
+          R"({"sandboxId":"dt-1","port":3000,"token":"abcdefgh12345678","url":")" +
+              signed_url + "\"}")));
+  // Next answers the first request after a write with the old page.
+  EXPECT_CALL(*transport_, Send(IsRequest(HttpMethod::kGet, signed_url)))
+      .WillOnce(Return(Reply(200, "<html>template</html>")))
+      .WillOnce(Return(Reply(200, "<html>gen-2</html>")))
+      .WillOnce(Return(Reply(200, "<html>gen-2</html>")))
+      .WillOnce(Return(Reply(200, "<html>gen-3</html>")));
+  scaffold::BuildPlan plan;
+  plan.start_command = "exec node_modules/.bin/next dev -H 127.0.0.1 -p 3000";
+  plan.port = 3000;
+  plan.generation_token = "gen-2";
+  ASSERT_TRUE(provider().StartApp("sbx-1", plan, Sink(), ctx_).ok());
+  EXPECT_EQ(status_polls_, 2u);
+  plan.generation_token = "gen-3";
+  ASSERT_TRUE(provider().StartApp("sbx-1", plan, Sink(), ctx_).ok());
+  EXPECT_EQ(status_polls_, 4u);
+}
+
 TEST_F(DaytonaCommandsTest, StartAppFailsWhenTheAppExitsFirst) {
   options_.public_previews = true;
   ExpectLookupFinds();

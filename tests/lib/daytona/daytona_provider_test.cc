@@ -330,6 +330,34 @@ TEST_F(DaytonaProviderTest, ListPagesByManagedByLabelUntilCursorIsNull) {
   EXPECT_EQ((*list)[2].state, ProviderSandbox::State::kStopped);
 }
 
+TEST_F(DaytonaProviderTest, ListLeavesOutPooledSandboxes) {
+  const std::string base = absl::StrCat(
+      kApi, "/sandbox?labels=", UrlEncode(R"({"managed-by":"sandboxd"})"),
+      "&limit=100");
+  const std::string pooled =
+      R"({"id":"dt-p","state":"started","labels":{"managed-by":"sandboxd","sandboxd-id":"pool-00ff","sandboxd-pool":"1"}})";
+  EXPECT_CALL(*transport_, Send(IsRequest(HttpMethod::kGet, base)))
+      .WillOnce(
+          Return(Reply(200, PageJson(SandboxJson("started") + "," + pooled))));
+  absl::StatusOr<std::vector<ProviderSandbox>> list = provider().List(ctx_);
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].sandbox_id, "sbx-1");
+}
+
+TEST_F(DaytonaProviderTest, WithoutAPoolNothingFitsAndClaimSaysWhy) {
+  ProvisionSpec spec;
+  spec.sandbox_id = "sbx-1";
+  scaffold::Project project;
+  EXPECT_FALSE(provider().HasWarmFit(spec, project));
+  absl::Status claimed = provider().ClaimWarm(spec, project, nullptr, ctx_);
+  EXPECT_EQ(claimed.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(claimed.message(), HasSubstr("the warm pool is empty"));
+  spec.mode = scaffold::Mode::kProduction;
+  EXPECT_THAT(provider().ClaimWarm(spec, project, nullptr, ctx_).message(),
+              HasSubstr("DEV mode only"));
+}
+
 TEST_F(DaytonaProviderTest, ListRejectsARepeatedCursor) {
   EXPECT_CALL(*transport_, Send(_))
       .WillRepeatedly(Return(Reply(200, PageJson("", "same"))));

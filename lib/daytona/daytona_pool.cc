@@ -1,0 +1,253 @@
+// DaytonaProvider: the warm pool of pre-started DEV sandboxes.
+#include <iostream>
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "lib/common/status_macros.h"
+#include "lib/daytona/daytona_provider.h"
+#include "lib/scaffold/build_plan.h"
+#include "lib/scaffold/warm_template.h"
+
+namespace sandboxd::daytona {
+namespace {
+
+int Major(scaffold::TailwindMajor tailwind) {
+  return tailwind == scaffold::TailwindMajor::kV4 ? 4 : 3;
+}
+
+std::string NewWarmId() {
+  std::random_device random;
+  const uint64_t bits = (uint64_t{random()} << 32) | random();
+  return absl::StrFormat("%s%016x", kWarmPrefix, bits);
+}
+
+// npm adds the packages a claimed sandbox lacks, with the scaffold's own
+// install flags (no scripts run).
+std::string AddPackagesCommand(
+    const std::map<std::string, std::string>& additions) {
+  std::string command = scaffold::kInstallCommand;
+  for (const auto& [name, spec] : additions) {
+    absl::StrAppend(&command, " '", name, "@", spec, "'");
+  }
+  return command;
+}
+
+}  // namespace
+
+DaytonaProvider::~DaytonaProvider() {
+  pool_stop_->Cancel();
+  if (!filler_.joinable()) return;
+  filler_.join();
+  // Pooled sandboxes are running cloud sandboxes: they go with the process
+  // (best effort; the next start deletes what is left).
+  std::vector<std::string> daytona_ids;
+  {
+    absl::MutexLock pool_lock(&pool_mu_);
+    absl::MutexLock lock(&mu_);
+    for (const WarmSlot& slot : warm_) {
+      auto it = refs_.find(slot.id);
+      if (it != refs_.end()) daytona_ids.push_back(it->second.daytona_id);
+    }
+    warm_.clear();
+  }
+  const CallContext ctx(absl::Now() + absl::Seconds(30));
+  for (const std::string& id : daytona_ids) {
+    absl::Status deleted = client_.DeleteSandbox(id, ctx);
+    std::cerr << "sandboxd daytona: warm pool: deleting pooled sandbox " << id
+              << ": " << (deleted.ok() ? "ok" : deleted.ToString())
+              << std::endl;
+  }
+}
+
+void DaytonaProvider::StartWarmPool() {
+  if (options_.warm_pool_size <= 0 || filler_.joinable()) return;
+  filler_ = std::thread([this] { FillLoop(); });
+}
+
+size_t DaytonaProvider::WarmSlotCount() const {
+  absl::MutexLock lock(&pool_mu_);
+  return warm_.size();
+}
+
+void DaytonaProvider::RemoveLeftoverSlots(const CallContext& ctx) {
+  const std::map<std::string, std::string> labels = {
+      {kManagedByLabel, kManagedByValue}, {kWarmPoolLabel, "1"}};
+  absl::StatusOr<SandboxPage> page = client_.ListSandboxes(labels, {}, ctx);
+  if (!page.ok()) {
+    std::cerr << "sandboxd daytona: warm pool: listing leftover pooled "
+                 "sandboxes: "
+              << page.status() << std::endl;
+    return;
+  }
+  for (const SandboxDto& dto : page->items) {
+    if (dto.state == "destroyed") continue;
+    absl::Status deleted = client_.DeleteSandbox(dto.id, ctx);
+    std::cerr << "sandboxd daytona: warm pool: deleting leftover pooled "
+                 "sandbox "
+              << dto.id << ": " << (deleted.ok() ? "ok" : deleted.ToString())
+              << std::endl;
+  }
+}
+
+void DaytonaProvider::FillLoop() {
+  RemoveLeftoverSlots(CallContext(absl::Now() + absl::Minutes(2), pool_stop_));
+  while (!pool_stop_->IsCancelled()) {
+    for (scaffold::TailwindMajor tailwind :
+         {scaffold::TailwindMajor::kV4, scaffold::TailwindMajor::kV3}) {
+      size_t have = 0;
+      {
+        absl::MutexLock lock(&pool_mu_);
+        for (const WarmSlot& slot : warm_) have += slot.tailwind == tailwind;
+      }
+      if (have >= static_cast<size_t>(options_.warm_pool_size)) continue;
+      const absl::Time start = absl::Now();
+      absl::Status filled = FillWarmSlot(
+          tailwind,
+          CallContext(absl::Now() + options_.warm_fill_timeout, pool_stop_));
+      if (pool_stop_->IsCancelled()) return;
+      if (filled.ok()) {
+        std::cerr << "sandboxd daytona: warm pool: slot ready (tailwind="
+                  << Major(tailwind) << ") in "
+                  << absl::FormatDuration(absl::Now() - start) << std::endl;
+      } else {
+        std::cerr << "sandboxd daytona: warm pool: fill failed (tailwind="
+                  << Major(tailwind) << "): " << filled << "; retrying in "
+                  << absl::FormatDuration(options_.warm_fill_backoff)
+                  << std::endl;
+        pool_stop_->WaitUntil(absl::Now() + options_.warm_fill_backoff);
+      }
+    }
+    // Refills cost Daytona's compute, not this host's: nothing to yield to
+    // here but the next check.
+    pool_stop_->WaitUntil(absl::Now() + absl::Seconds(1));
+  }
+}
+
+absl::Status DaytonaProvider::FillWarmSlot(scaffold::TailwindMajor tailwind,
+                                           const CallContext& ctx) {
+  const std::string id = NewWarmId();
+  ASSIGN_OR_RETURN(scaffold::Project project,
+                   scaffold::WarmTemplate(tailwind, absl::StrCat(id, ".warm")));
+  ProvisionSpec spec;
+  spec.sandbox_id = id;
+  spec.owner = "sandboxd-pool";
+  spec.project_name = "warm-pool";
+  spec.labels[kWarmPoolLabel] = "1";
+  spec.environment = project.plan.environment;
+  spec.mode = scaffold::Mode::kDev;
+  // No auto-stop while pooled; once claimed, sandboxd's idle reaper stops it.
+  spec.idle_timeout = absl::InfiniteDuration();
+  spec.dependency_fingerprint = project.plan.dependency_fingerprint;
+  absl::Status made = [&]() -> absl::Status {
+    RETURN_IF_ERROR(Provision(spec, ctx));
+    RETURN_IF_ERROR(Upload(id, project.files, ctx));
+    RETURN_IF_ERROR(InstallDependencies(id, project.plan, nullptr, ctx));
+    return StartApp(id, project.plan, nullptr, ctx);
+  }();
+  if (!made.ok()) {
+    (void)Destroy(id, CallContext(absl::Now() + absl::Minutes(5)));
+    return made;
+  }
+  absl::MutexLock lock(&pool_mu_);
+  warm_.push_back(WarmSlot{id, std::move(project), tailwind});
+  return absl::OkStatus();
+}
+
+bool DaytonaProvider::HasWarmFit(const ProvisionSpec& spec,
+                                 const scaffold::Project& project) {
+  if (spec.mode != scaffold::Mode::kDev) return false;
+  absl::MutexLock lock(&pool_mu_);
+  for (const WarmSlot& slot : warm_) {
+    if (scaffold::FitWarm(slot.project, project).fits()) return true;
+  }
+  return false;
+}
+
+absl::Status DaytonaProvider::ClaimWarm(const ProvisionSpec& spec,
+                                        const scaffold::Project& project,
+                                        const OutputSink& sink,
+                                        const CallContext& ctx) {
+  if (spec.mode != scaffold::Mode::kDev) {
+    return absl::NotFoundError("the warm pool serves DEV mode only");
+  }
+  if (spec.sandbox_id.starts_with(kWarmPrefix)) {
+    return absl::InvalidArgumentError("daytona: reserved sandbox id");
+  }
+  std::optional<WarmSlot> slot;
+  std::map<std::string, std::string> additions;
+  std::string why = "the warm pool is empty";
+  {
+    absl::MutexLock lock(&pool_mu_);
+    for (auto it = warm_.begin(); it != warm_.end(); ++it) {
+      scaffold::WarmFit fit = scaffold::FitWarm(it->project, project);
+      if (fit.fits()) {
+        slot = std::move(*it);
+        additions = std::move(fit.additions);
+        warm_.erase(it);
+        break;
+      }
+      why = std::move(fit.misfit);
+    }
+  }
+  if (!slot.has_value()) {
+    return absl::NotFoundError(absl::StrCat("no warm sandbox fits: ", why));
+  }
+  auto discard = [&](const absl::Status& status) {
+    (void)Destroy(slot->id, CallContext(absl::Now() + absl::Minutes(2)));
+    return absl::NotFoundError(absl::StrCat(
+        "the warm sandbox could not be taken over: ", status.message()));
+  };
+  absl::StatusOr<SandboxRef> ref = Lookup(slot->id, ctx);
+  if (!ref.ok()) return discard(ref.status());
+  // The labels Provision would have given it: sandboxd's id, owner and
+  // project from now on (and no pool label, so List shows it).
+  if (absl::Status relabelled =
+          client_.SetLabels(ref->daytona_id, CreateBody(spec).labels, ctx);
+      !relabelled.ok()) {
+    return discard(relabelled);
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = refs_.find(slot->id);
+    if (it != refs_.end()) {
+      refs_[spec.sandbox_id] = std::move(it->second);
+      refs_.erase(slot->id);
+    }
+  }
+  std::string fingerprint = project.plan.dependency_fingerprint;
+  if (!additions.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [name, version] : additions) {
+      names.push_back(absl::StrCat(name, "@", version));
+    }
+    if (sink) {
+      sink(OutputStream::kStdout,
+           absl::StrCat("adding ", absl::StrJoin(names, ", "),
+                        " to the running sandbox"));
+    }
+    absl::StatusOr<int> code =
+        RunCommand(spec.sandbox_id, AddPackagesCommand(additions),
+                   project.plan.environment, sink, ctx);
+    if (!code.ok() && ctx.Done()) return code.status();
+    if (!code.ok() || *code != 0) {
+      // The claimed sandbox stays: the core's install step installs the
+      // whole set, and reports a bad package as a cold build would.
+      if (sink) {
+        sink(OutputStream::kStdout,
+             absl::StrCat("could not add the packages (",
+                          code.ok() ? absl::StrCat("npm exited with ", *code)
+                                    : std::string(code.status().message()),
+                          "); installing the whole dependency set instead"));
+      }
+      fingerprint.clear();
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  refs_[spec.sandbox_id].installed_fingerprint = fingerprint;
+  return absl::OkStatus();
+}
+
+}  // namespace sandboxd::daytona
