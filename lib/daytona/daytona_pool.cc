@@ -213,8 +213,10 @@ absl::Status DaytonaProvider::ClaimWarm(const ProvisionSpec& spec,
     absl::MutexLock lock(&mu_);
     auto it = refs_.find(slot->id);
     if (it != refs_.end()) {
-      refs_[spec.sandbox_id] = std::move(it->second);
-      refs_.erase(slot->id);
+      // Out before the insert: an insert may rehash and move the entry.
+      SandboxRef moved = std::move(it->second);
+      refs_.erase(it);
+      refs_[spec.sandbox_id] = std::move(moved);
     }
   }
   std::string fingerprint = project.plan.dependency_fingerprint;

@@ -113,6 +113,19 @@ check "DEV preview serves the marker through the proxy" 'preview $DEV | grep -q 
 [ "$POOL" -gt 0 ] &&
 check "DEV was served by a pooled sandbox" \
   'ctl get $DEV -o json | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d.get(\"sandbox\", d).get(\"fromWarmPool\") else 1)"'
+DEV2=
+if [ $PROVIDER = daytona ] && [ "$POOL" -gt 0 ]; then
+  # The pool refills, and a second create takes the new sandbox (the
+  # provider's bookkeeping moves from one id to the next each time).
+  for _ in $(seq 1 600); do [ "$(grep -c "slot ready" "$WORK/err.log")" -ge 3 ] && break; sleep 0.5; done
+  sed 's/marker-local-e2e/marker-local-e2e-second/' "$APP/page.tsx" >"$WORK/page-second.tsx"
+  mkdir -p "$WORK/app2" && cp "$APP/layout.tsx" "$APP/globals.css" "$WORK/app2/" &&
+    cp "$WORK/page-second.tsx" "$WORK/app2/page.tsx"
+  DEV2=$(ctl create --dir "$WORK/app2" --project-name dev2 | sed -n 's/^sandbox_id: *//p')
+  ctl watch "$DEV2" >"$WORK/dev2.watch" 2>&1
+  check "a second DEV create after the refill is served by the pool too" \
+    'grep -q "took a pre-started sandbox" $WORK/dev2.watch && preview $DEV2 | contains marker-local-e2e-second'
+fi
 
 # An iterative edit lands in the running DEV app (hot reload, no restart).
 sed 's/marker-local-e2e/marker-local-e2e-edited/' "$APP/page.tsx" >"$WORK/page2.tsx"
@@ -157,7 +170,7 @@ check "a preview visit with the cookie wakes it and is held until the page is ba
   'visit $IDLE "$IDLE_COOKIE" | grep -q marker-local-e2e'
 fi
 
-for id in $DEV $PROD $IDLE; do ctl delete "$id" >/dev/null; done
+for id in $DEV $DEV2 $PROD $IDLE; do ctl delete "$id" >/dev/null; done
 sleep 1
 # The local provider's start-up build-cache seeds run in sandboxes of their
 # own (one per Tailwind major, tailwind=4 last): wait for them to end.
