@@ -176,25 +176,19 @@ absl::Status DaytonaProvider::ClaimWarm(const ProvisionSpec& spec,
   if (spec.sandbox_id.starts_with(kWarmPrefix)) {
     return absl::InvalidArgumentError("daytona: reserved sandbox id");
   }
-  std::optional<WarmSlot> slot;
-  std::map<std::string, std::string> additions;
-  std::string why = "the warm pool is empty";
+  scaffold::TakenSlot<WarmSlot> taken;
   {
     absl::MutexLock lock(&pool_mu_);
-    for (auto it = warm_.begin(); it != warm_.end(); ++it) {
-      scaffold::WarmFit fit = scaffold::FitWarm(it->project, project);
-      if (fit.fits()) {
-        slot = std::move(*it);
-        additions = std::move(fit.additions);
-        warm_.erase(it);
-        break;
-      }
-      why = std::move(fit.misfit);
-    }
+    taken = scaffold::TakeFirstFit(warm_, [&](const WarmSlot& slot) {
+      return scaffold::FitWarm(slot.project, project);
+    });
   }
-  if (!slot.has_value()) {
-    return absl::NotFoundError(absl::StrCat("no warm sandbox fits: ", why));
+  if (!taken.slot.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("no warm sandbox fits: ", taken.why));
   }
+  std::optional<WarmSlot>& slot = taken.slot;
+  const std::map<std::string, std::string>& additions = taken.additions;
   auto discard = [&](const absl::Status& status) {
     (void)Destroy(slot->id, CallContext(absl::Now() + absl::Minutes(2)));
     return absl::NotFoundError(absl::StrCat(

@@ -259,25 +259,18 @@ absl::Status LocalProvider::ClaimWarm(const ProvisionSpec& spec,
   if (Find(spec.sandbox_id).ok()) {
     return absl::NotFoundError("the sandbox is provisioned already");
   }
-  std::optional<WarmSlot> slot;
-  std::map<std::string, std::string> additions;
-  std::string why = "the warm pool is empty";
+  scaffold::TakenSlot<WarmSlot> taken;
   {
     absl::MutexLock lock(&pool_mu_);
-    for (auto it = warm_.begin(); it != warm_.end(); ++it) {
-      scaffold::WarmFit fit = FitSlot(*it, project);
-      if (fit.fits()) {
-        slot = std::move(*it);
-        additions = std::move(fit.additions);
-        warm_.erase(it);
-        break;
-      }
-      why = std::move(fit.misfit);
-    }
+    taken = scaffold::TakeFirstFit(
+        warm_, [&](const WarmSlot& slot) { return FitSlot(slot, project); });
   }
-  if (!slot.has_value()) {
-    return absl::NotFoundError(absl::StrCat("no warm sandbox fits: ", why));
+  if (!taken.slot.has_value()) {
+    return absl::NotFoundError(
+        absl::StrCat("no warm sandbox fits: ", taken.why));
   }
+  std::optional<WarmSlot>& slot = taken.slot;
+  const std::map<std::string, std::string>& additions = taken.additions;
   auto discard = [this, &slot](absl::Status status) {
     Destroy(slot->id, CallContext(absl::Now() + absl::Minutes(1)))
         .IgnoreError();

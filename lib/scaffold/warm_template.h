@@ -5,8 +5,11 @@
 #define SANDBOXD_LIB_SCAFFOLD_WARM_TEMPLATE_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "lib/scaffold/scaffold.h"
@@ -59,6 +62,33 @@ struct WarmFit {
   bool fits() const { return misfit.empty(); }
 };
 WarmFit FitWarm(const Project& warm, const Project& project);
+
+// What TakeFirstFit took: the slot (none when nothing fits), the packages
+// to add to it, and otherwise why the last slot did not fit.
+template <class Slot>
+struct TakenSlot {
+  std::optional<Slot> slot;
+  std::map<std::string, std::string> additions;
+  std::string why = "the warm pool is empty";
+};
+
+// Moves the first of `slots` that `fit(slot)` (a WarmFit) accepts out of
+// the vector. The providers' pools share it; the caller holds their lock.
+template <class Slot, class FitFn>
+TakenSlot<Slot> TakeFirstFit(std::vector<Slot>& slots, const FitFn& fit) {
+  TakenSlot<Slot> taken;
+  for (auto it = slots.begin(); it != slots.end(); ++it) {
+    WarmFit verdict = fit(*it);
+    if (verdict.fits()) {
+      taken.slot = std::move(*it);
+      taken.additions = std::move(verdict.additions);
+      slots.erase(it);
+      return taken;
+    }
+    taken.why = std::move(verdict.misfit);
+  }
+  return taken;
+}
 
 }  // namespace sandboxd::scaffold
 

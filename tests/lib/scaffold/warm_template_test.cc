@@ -109,6 +109,26 @@ TEST(WarmTemplateTest, ConfigsAndEnvironmentMustMatch) {
               HasSubstr("environment differs"));
 }
 
+TEST(WarmTemplateTest, TakeFirstFitMovesTheFirstFittingSlotOut) {
+  std::vector<int> slots = {1, 2, 3, 4};
+  auto even = [](int slot) {
+    return slot % 2 == 0 ? WarmFit{.additions = {{"pkg", std::to_string(slot)}}}
+                         : WarmFit{.misfit = absl::StrCat(slot, " is odd")};
+  };
+  TakenSlot<int> taken = TakeFirstFit(slots, even);
+  ASSERT_TRUE(taken.slot.has_value());
+  EXPECT_EQ(*taken.slot, 2);
+  EXPECT_EQ(taken.additions.at("pkg"), "2");
+  EXPECT_EQ(slots, (std::vector<int>{1, 3, 4}));
+  std::vector<int> odd = {1, 3};
+  TakenSlot<int> none = TakeFirstFit(odd, even);
+  EXPECT_FALSE(none.slot.has_value());
+  EXPECT_EQ(none.why, "3 is odd");
+  EXPECT_EQ(odd.size(), 2u);
+  std::vector<int> empty;
+  EXPECT_EQ(TakeFirstFit(empty, even).why, "the warm pool is empty");
+}
+
 TEST(WarmTemplateTest, MissingDependencyNamesTheFirstMisfit) {
   EXPECT_THAT(MissingDependency({{"a", "1.2.3"}}, {{"a", "~1.2.0"}}),
               IsEmpty());
