@@ -47,7 +47,7 @@ constexpr char kStagingDir[] = ".sandboxd-upload";
 // are kept.
 constexpr char kSyncScript[] = R"sh(set -e
 S=.sandboxd-upload
-place() { mkdir -p "$(dirname "$1")"; mv -f "$S/files/$1" "$1"; }
+place() { mkdir -p -- "$(dirname -- "$1")"; mv -f -- "$S/files/$1" "$1"; }
 while IFS= read -r f; do
   case "$f" in *sandboxd-generation.ts) ;; *) place "$f" ;; esac
 done < "$S/manifest"

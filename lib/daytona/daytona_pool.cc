@@ -1,4 +1,6 @@
 // DaytonaProvider: the warm pool of pre-started DEV sandboxes.
+#include <unistd.h>
+
 #include <iostream>
 #include <random>
 #include <utility>
@@ -16,6 +18,20 @@ namespace {
 
 int Major(scaffold::TailwindMajor tailwind) {
   return tailwind == scaffold::TailwindMajor::kV4 ? 4 : 3;
+}
+
+// The value of kWarmPoolLabel: this host's name, so that a sandboxd start
+// sweeps only its own host's leftovers, never another instance's live pool
+// in the same Daytona organization.
+std::string PoolOwner() {
+  static const std::string* const owner = [] {
+    char name[256] = {};
+    if (::gethostname(name, sizeof(name) - 1) != 0 || name[0] == '\0') {
+      return new std::string("sandboxd");
+    }
+    return new std::string(name);
+  }();
+  return *owner;
 }
 
 std::string NewWarmId() {
@@ -74,7 +90,7 @@ size_t DaytonaProvider::WarmSlotCount() const {
 
 void DaytonaProvider::RemoveLeftoverSlots(const CallContext& ctx) {
   const std::map<std::string, std::string> labels = {
-      {kManagedByLabel, kManagedByValue}, {kWarmPoolLabel, "1"}};
+      {kManagedByLabel, kManagedByValue}, {kWarmPoolLabel, PoolOwner()}};
   absl::StatusOr<SandboxPage> page = client_.ListSandboxes(labels, {}, ctx);
   if (!page.ok()) {
     std::cerr << "sandboxd daytona: warm pool: listing leftover pooled "
@@ -135,7 +151,7 @@ absl::Status DaytonaProvider::FillWarmSlot(scaffold::TailwindMajor tailwind,
   spec.sandbox_id = id;
   spec.owner = "sandboxd-pool";
   spec.project_name = "warm-pool";
-  spec.labels[kWarmPoolLabel] = "1";
+  spec.labels[kWarmPoolLabel] = PoolOwner();
   spec.environment = project.plan.environment;
   spec.mode = scaffold::Mode::kDev;
   // No auto-stop while pooled; once claimed, sandboxd's idle reaper stops it.

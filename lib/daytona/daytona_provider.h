@@ -34,8 +34,10 @@ namespace sandboxd::daytona {
 inline constexpr char kManagedByLabel[] = "managed-by";
 inline constexpr char kManagedByValue[] = "sandboxd";
 inline constexpr char kSandboxIdLabel[] = "sandboxd-id";
-// On pooled sandboxes (warm pool) until a Create takes one; their ids start
-// with kWarmPrefix. List leaves them out: they are not sandboxd's sandboxes.
+// On pooled sandboxes (warm pool) until a Create takes one, with the host's
+// name as value (a start sweeps only its own host's leftovers); their ids
+// start with kWarmPrefix. List leaves them out: they are not sandboxd's
+// sandboxes.
 inline constexpr char kWarmPoolLabel[] = "sandboxd-pool";
 inline constexpr char kWarmPrefix[] = "pool-";
 
