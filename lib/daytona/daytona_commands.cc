@@ -108,20 +108,13 @@ absl::Status DaytonaProvider::Upload(
     RETURN_IF_ERROR(client_.DeletePath(ref.toolbox, staging, ctx));
     return client_.BulkUpload(ref.toolbox, destinations, ctx);
   }));
-  std::string output;
+  OutputFollower output(nullptr);
   ASSIGN_OR_RETURN(int code,
-                   RunCommand(
-                       sandbox_id, kSyncScript, {},
-                       [&output](OutputStream, std::string_view line) {
-                         if (output.size() < 4096) {
-                           output.append(line).append("\n");
-                         }
-                       },
-                       ctx));
+                   RunToExit(sandbox_id, ref, kSyncScript, {}, output, ctx));
   if (code != 0) {
     return absl::InternalError(
         absl::StrCat("daytona: syncing the uploaded files exited with ", code,
-                     ": ", output));
+                     ": ", output.Tail()));
   }
   return absl::OkStatus();
 }
@@ -197,20 +190,28 @@ absl::StatusOr<std::optional<int>> DaytonaProvider::Follow(
   }
 }
 
-absl::StatusOr<int> DaytonaProvider::RunCommand(
-    std::string_view sandbox_id, const std::string& command,
+absl::StatusOr<int> DaytonaProvider::RunToExit(
+    std::string_view sandbox_id, const SandboxRef& ref,
+    const std::string& command,
     const std::map<std::string, std::string>& environment,
-    const OutputSink& sink, const CallContext& ctx) {
-  ASSIGN_OR_RETURN(SandboxRef ref, Lookup(sandbox_id, ctx));
+    OutputFollower& output, const CallContext& ctx) {
   ASSIGN_OR_RETURN(Launched launched,
                    Launch(sandbox_id, ref, command, environment, ctx));
-  OutputFollower output(sink);
   absl::StatusOr<std::optional<int>> exit =
       Follow(ref, launched, output, nullptr, ctx);
   // Best effort: a leftover session only holds an exited shell.
   (void)client_.DeleteSession(ref.toolbox, launched.session_id, ctx);
   if (!exit.ok()) return exit.status();
   return **exit;
+}
+
+absl::StatusOr<int> DaytonaProvider::RunCommand(
+    std::string_view sandbox_id, const std::string& command,
+    const std::map<std::string, std::string>& environment,
+    const OutputSink& sink, const CallContext& ctx) {
+  ASSIGN_OR_RETURN(SandboxRef ref, Lookup(sandbox_id, ctx));
+  OutputFollower output(sink);
+  return RunToExit(sandbox_id, ref, command, environment, output, ctx);
 }
 
 absl::Status DaytonaProvider::InstallDependencies(
@@ -226,18 +227,13 @@ absl::Status DaytonaProvider::InstallDependencies(
     }
     return absl::OkStatus();
   }
-  ASSIGN_OR_RETURN(
-      Launched launched,
-      Launch(sandbox_id, ref, plan.install_command, plan.environment, ctx));
   OutputFollower output(sink);
-  absl::StatusOr<std::optional<int>> exit =
-      Follow(ref, launched, output, nullptr, ctx);
-  (void)client_.DeleteSession(ref.toolbox, launched.session_id, ctx);
-  RETURN_IF_ERROR(exit.status());
-  if (**exit != 0) {
+  ASSIGN_OR_RETURN(int code, RunToExit(sandbox_id, ref, plan.install_command,
+                                       plan.environment, output, ctx));
+  if (code != 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("daytona: install dependencies: `", plan.install_command,
-                     "` exited with code ", **exit, ":\n", output.Tail()));
+                     "` exited with code ", code, ":\n", output.Tail()));
   }
   absl::MutexLock lock(&mu_);
   auto it = refs_.find(std::string(sandbox_id));

@@ -7,7 +7,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "lib/common/status_macros.h"
 #include "lib/daytona/daytona_provider.h"
 #include "lib/scaffold/build_plan.h"
@@ -15,10 +14,6 @@
 
 namespace sandboxd::daytona {
 namespace {
-
-int Major(scaffold::TailwindMajor tailwind) {
-  return tailwind == scaffold::TailwindMajor::kV4 ? 4 : 3;
-}
 
 // The value of kWarmPoolLabel: this host's name, so that a sandboxd start
 // sweeps only its own host's leftovers, never another instance's live pool
@@ -83,11 +78,6 @@ void DaytonaProvider::StartWarmPool() {
   filler_ = std::thread([this] { FillLoop(); });
 }
 
-size_t DaytonaProvider::WarmSlotCount() const {
-  absl::MutexLock lock(&pool_mu_);
-  return warm_.size();
-}
-
 void DaytonaProvider::RemoveLeftoverSlots(const CallContext& ctx) {
   const std::map<std::string, std::string> labels = {
       {kManagedByLabel, kManagedByValue}, {kWarmPoolLabel, PoolOwner()}};
@@ -126,11 +116,12 @@ void DaytonaProvider::FillLoop() {
       if (pool_stop_->IsCancelled()) return;
       if (filled.ok()) {
         std::cerr << "sandboxd daytona: warm pool: slot ready (tailwind="
-                  << Major(tailwind) << ") in "
+                  << scaffold::MajorNumber(tailwind) << ") in "
                   << absl::FormatDuration(absl::Now() - start) << std::endl;
       } else {
         std::cerr << "sandboxd daytona: warm pool: fill failed (tailwind="
-                  << Major(tailwind) << "): " << filled << "; retrying in "
+                  << scaffold::MajorNumber(tailwind) << "): " << filled
+                  << "; retrying in "
                   << absl::FormatDuration(options_.warm_fill_backoff)
                   << std::endl;
         pool_stop_->WaitUntil(absl::Now() + options_.warm_fill_backoff);
@@ -231,13 +222,9 @@ absl::Status DaytonaProvider::ClaimWarm(const ProvisionSpec& spec,
   }
   std::string fingerprint = project.plan.dependency_fingerprint;
   if (!additions.empty()) {
-    std::vector<std::string> names;
-    for (const auto& [name, version] : additions) {
-      names.push_back(absl::StrCat(name, "@", version));
-    }
     if (sink) {
       sink(OutputStream::kStdout,
-           absl::StrCat("adding ", absl::StrJoin(names, ", "),
+           absl::StrCat("adding ", scaffold::DescribeAdditions(additions),
                         " to the running sandbox"));
     }
     absl::StatusOr<int> code =

@@ -236,12 +236,11 @@ void DaytonaProvider::Forget(std::string_view sandbox_id) {
   refs_.erase(std::string(sandbox_id));
 }
 
-void DaytonaProvider::ForgetPreview(std::string_view sandbox_id) {
+void DaytonaProvider::ForgetRuntime(std::string_view sandbox_id) {
   absl::MutexLock lock(&mu_);
   auto it = refs_.find(std::string(sandbox_id));
   if (it == refs_.end()) return;
   it->second.preview.reset();
-  // A stop or start ends the app's session too.
   it->second.app_session.clear();
   it->second.app_cmd.clear();
 }
@@ -251,7 +250,7 @@ absl::Status DaytonaProvider::Stop(std::string_view sandbox_id,
   const std::string op = absl::StrCat("stop sandbox ", std::string(sandbox_id));
   ASSIGN_OR_RETURN(SandboxRef ref, Lookup(sandbox_id, ctx));
   // The preview token changes whenever the sandbox restarts.
-  ForgetPreview(sandbox_id);
+  ForgetRuntime(sandbox_id);
   ASSIGN_OR_RETURN(SandboxDto dto, client_.GetSandbox(ref.daytona_id, ctx));
   if (IsStoppedState(dto.state)) return absl::OkStatus();
   if (dto.state != "stopping") {
@@ -266,7 +265,7 @@ absl::Status DaytonaProvider::Start(std::string_view sandbox_id,
   const std::string op =
       absl::StrCat("start sandbox ", std::string(sandbox_id));
   ASSIGN_OR_RETURN(SandboxRef ref, Lookup(sandbox_id, ctx));
-  ForgetPreview(sandbox_id);
+  ForgetRuntime(sandbox_id);
   ASSIGN_OR_RETURN(SandboxDto dto, client_.GetSandbox(ref.daytona_id, ctx));
   if (dto.state == "started") return absl::OkStatus();
   if (dto.state == "stopping") {

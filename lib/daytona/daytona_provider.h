@@ -103,7 +103,6 @@ class DaytonaProvider final : public Provider {
   // Makes one pooled sandbox now (the filler's step).
   absl::Status FillWarmSlot(scaffold::TailwindMajor tailwind,
                             const CallContext& ctx);
-  size_t WarmSlotCount() const;
 
  private:
   struct WarmSlot {
@@ -139,7 +138,8 @@ class DaytonaProvider final : public Provider {
                                       const SandboxDto& dto,
                                       const CallContext& ctx);
   void Forget(std::string_view sandbox_id);
-  void ForgetPreview(std::string_view sandbox_id);
+  // Drops what a stop or start ends: the preview URL and the app's session.
+  void ForgetRuntime(std::string_view sandbox_id);
   absl::StatusOr<SandboxDto> WaitForState(SandboxDto current,
                                           std::string_view target,
                                           std::string_view operation,
@@ -164,6 +164,13 @@ class DaytonaProvider final : public Provider {
                                   const std::string& command,
                                   const std::map<std::string, std::string>& env,
                                   const CallContext& ctx);
+  // Launches `command`, follows it to its exit (output to `output`) and
+  // deletes its session; its exit code.
+  absl::StatusOr<int> RunToExit(
+      std::string_view sandbox_id, const SandboxRef& ref,
+      const std::string& command,
+      const std::map<std::string, std::string>& environment,
+      OutputFollower& output, const CallContext& ctx);
   // Follows `launched` until it exits (its exit code) or, with `ready`, until
   // `ready` says true (nullopt).
   absl::StatusOr<std::optional<int>> Follow(

@@ -56,7 +56,7 @@ absl::StatusOr<scaffold::Project> BuildCacheSeedTemplate(
 void LocalProvider::SeedBuildCaches() {
   for (scaffold::TailwindMajor tailwind :
        {scaffold::TailwindMajor::kV3, scaffold::TailwindMajor::kV4}) {
-    const int major = tailwind == scaffold::TailwindMajor::kV3 ? 3 : 4;
+    const int major = scaffold::MajorNumber(tailwind);
     absl::StatusOr<scaffold::Project> project =
         BuildCacheSeedTemplate(tailwind);
     if (!project.ok()) {

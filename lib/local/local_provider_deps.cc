@@ -9,7 +9,6 @@
 
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "lib/common/status_macros.h"
 #include "lib/local/fs_util.h"
@@ -91,11 +90,7 @@ absl::Status LocalProvider::AddPackages(
   auto log = [&sink](const std::string& line) {
     if (sink) sink(OutputStream::kStdout, line);
   };
-  std::vector<std::string> names;
-  for (const auto& [name, spec] : additions) {
-    names.push_back(absl::StrCat(name, "@", spec));
-  }
-  log(absl::StrCat("adding ", absl::StrJoin(names, ", "),
+  log(absl::StrCat("adding ", scaffold::DescribeAdditions(additions),
                    " to the running sandbox"));
   const absl::Time start = absl::Now();
   // Refills wait while this runs, as for any user install.

@@ -144,11 +144,10 @@ void LocalProvider::FillLoop() {
       if (pool_stopping_) return;
     }
     if (filled.ok()) {
-      PoolLog(absl::StrCat(
-          "tailwind=", *wanted == scaffold::TailwindMajor::kV3 ? 3 : 4,
-          " slot ready, filled in ",
-          absl::FormatDuration(
-              absl::Trunc(absl::Now() - start, absl::Milliseconds(100)))));
+      PoolLog(absl::StrCat("tailwind=", scaffold::MajorNumber(*wanted),
+                           " slot ready, filled in ",
+                           absl::FormatDuration(absl::Trunc(
+                               absl::Now() - start, absl::Milliseconds(100)))));
       backoff = kRetryMin;
       continue;
     }

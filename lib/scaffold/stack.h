@@ -25,6 +25,11 @@ inline constexpr char kAutoprefixerVersion[] = "10.7.0";
 // Which Tailwind major the project's CSS is written for.
 enum class TailwindMajor { kV3, kV4 };
 
+// 3 or 4, for logs.
+inline int MajorNumber(TailwindMajor tailwind) {
+  return tailwind == TailwindMajor::kV3 ? 3 : 4;
+}
+
 }  // namespace sandboxd::scaffold
 
 #endif  // SANDBOXD_LIB_SCAFFOLD_STACK_H_

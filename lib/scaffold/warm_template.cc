@@ -2,9 +2,11 @@
 
 #include <optional>
 #include <set>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "lib/scaffold/semver.h"
 
 namespace sandboxd::scaffold {
@@ -115,6 +117,15 @@ absl::StatusOr<std::map<std::string, std::string>> DependencyAdditions(
     }
   }
   return additions;
+}
+
+std::string DescribeAdditions(
+    const std::map<std::string, std::string>& additions) {
+  std::vector<std::string> names;
+  for (const auto& [name, spec] : additions) {
+    names.push_back(absl::StrCat(name, "@", spec));
+  }
+  return absl::StrJoin(names, ", ");
 }
 
 WarmFit FitWarm(const Project& warm, const Project& project) {

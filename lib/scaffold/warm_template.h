@@ -42,6 +42,10 @@ absl::StatusOr<std::map<std::string, std::string>> DependencyAdditions(
     const std::map<std::string, std::string>& installed,
     const std::map<std::string, std::string>& wanted);
 
+// "name@spec, ..." for logs of what is added to a running sandbox.
+std::string DescribeAdditions(
+    const std::map<std::string, std::string>& additions);
+
 // How many packages a create may add to a pooled sandbox (each is
 // installed into it before the files are synced; more than this and a
 // cold start with a full install is as fast).
